@@ -387,6 +387,7 @@ struct raw {
     int calls;
     struct http_response r;
     char crid[64];
+    char wwwauth[64];
 };
 
 static void on_raw(void *ctx, const struct http_response *resp)
@@ -398,6 +399,8 @@ static void on_raw(void *ctx, const struct http_response *resp)
     x->r.request_sent = resp->request_sent;
     memcpy(x->r.error, resp->error, sizeof(x->r.error));
     (void)text_copy(x->crid, sizeof(x->crid), resp->client_request_id);
+    (void)text_copy(x->wwwauth, sizeof(x->wwwauth),
+                    resp->www_authenticate ? resp->www_authenticate : "");
 }
 
 /* The real libcurl transport: a refused connection on loopback is a transport failure that
@@ -440,7 +443,7 @@ struct server {
     unsigned short port;
     int hits;
     int busy_left;
-    char auth[128], crid[64], agent[64], method[16], body[256];
+    char auth[128], crid[64], agent[64], method[16], body[256], metadata[16];
     char *big;
 };
 
@@ -473,9 +476,15 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *con, const char *
     v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "User-Agent");
     (void)text_copy(s->agent, sizeof(s->agent), v ? v : "");
     (void)text_copy(s->method, sizeof(s->method), method);
+    v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Metadata");
+    (void)text_copy(s->metadata, sizeof(s->metadata), v ? v : "");
     struct MHD_Response *r;
     unsigned code = 200;
-    if (str_eq(url, "/big")) {
+    if (str_eq(url, "/identity")) {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "WWW-Authenticate", "Basic realm=/var/opt/azcmagent/t.key");
+        code = 401;
+    } else if (str_eq(url, "/big")) {
         r = MHD_create_response_from_buffer(9u * 1024u * 1024u, s->big, MHD_RESPMEM_PERSISTENT);
     } else if (str_eq(url, "/busy") && s->busy_left > 0) {
         s->busy_left--;
@@ -621,6 +630,32 @@ static void test_curl_against_local_server(void **state)
     assert_int_equal(g.err.status, GP_E_TOO_LARGE);
     assert_string_equal(g.err.message, "answer larger than 8 MiB");
     assert_int_equal(s.hits, hits + 1);
+
+    /* Extra headers (login endpoints) are sent; WWW-Authenticate comes back. */
+    struct http_client *hc;
+    assert_int_equal(http_client_new(l, NULL, &hc), GP_OK);
+    char url[96];
+    snprintf(url, sizeof(url), "http://localhost:%u/identity", s.port);
+    const struct http_header hdrs[] = {{"Metadata", "true"}, {"Authorization", "Basic abc"}};
+    struct http_request req = {.method = "GET", .url = url, .headers = hdrs, .n_headers = 2};
+    struct raw x = {0};
+    assert_int_equal(http_send(hc, &req, on_raw, &x, NULL), GP_OK);
+    run_until(l, &x.calls);
+    assert_int_equal(x.r.status, 401);
+    assert_string_equal(x.wwwauth, "Basic realm=/var/opt/azcmagent/t.key");
+    assert_string_equal(s.metadata, "true");
+    assert_string_equal(s.auth, "Basic abc");
+    /* A line break in a header value is refused before anything is sent. */
+    const struct http_header evil[] = {{"Metadata", "true\r\nX-Evil: 1"}};
+    struct http_request bad = {.method = "GET", .url = url, .headers = evil, .n_headers = 1};
+    struct raw y = {0};
+    hits = s.hits;
+    assert_int_equal(http_send(hc, &bad, on_raw, &y, NULL), GP_OK);
+    run_until(l, &y.calls);
+    assert_int_equal(y.r.transport, GP_E_INVALID);
+    assert_string_equal(y.r.error, "invalid header");
+    assert_int_equal(s.hits, hits);
+    http_client_free(hc);
 
     arm_client_free(arm);
     loop_free(l);
