@@ -490,6 +490,7 @@ static enum gp_status curl_start(void *tctx, struct http_call *call,
     SETOPT(e, CURLOPT_PIPEWAIT, 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    SETOPT(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (c->ca_bundle)
         SETOPT(e, CURLOPT_CAINFO, c->ca_bundle);
     SETOPT(e, CURLOPT_USERAGENT, HTTP_USER_AGENT);
