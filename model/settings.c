@@ -890,7 +890,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
         }
         settings_profile_get(p, (enum settings_field)f, val, sizeof(val));
         if (!val[0]) {
-            GP_TRY(gp_buf_printf(b, "    # %s: unset\n", settings_field_name((enum settings_field)f)));
+            GP_TRY(gp_buf_printf(b, "    # %s: unset\n",
+                                 settings_field_name((enum settings_field)f)));
             continue;
         }
         if (f == SETTINGS_F_AUTH && eff->token_env)

@@ -93,7 +93,7 @@ bool settings_field_parse(const char *name, enum settings_field *out);
 struct settings_profile {
     char name[SETTINGS_NAME_MAX];
     char endpoint[SETTINGS_URL_MAX];          /* ARM base URL */
-    char authority[SETTINGS_URL_MAX];         /* login host, e.g. https://login.microsoftonline.com */
+    char authority[SETTINGS_URL_MAX];         /* login host: https://login.microsoftonline.com */
     char tenant[SETTINGS_ID_MAX];             /* UUID */
     char subscription[SETTINGS_ID_MAX];       /* UUID */
     char resource_group[SETTINGS_URL_MAX];    /* default -g */
@@ -206,7 +206,7 @@ const char *settings_env_get(const char *const *env, const char *name);
 GP_NODISCARD enum gp_status settings_check_url(const char *url, struct gp_error *err);
 /* 8-4-4-4-12 hex digits. */
 GP_NODISCARD enum gp_status settings_check_uuid(const char *s, struct gp_error *err);
-/* YYYY-MM-DD or YYYY-MM-DD-label (label: lower-case letters and digits), e.g. 2025-09-01-preview. */
+/* YYYY-MM-DD or YYYY-MM-DD-label (lower-case letters and digits): 2025-09-01-preview. */
 GP_NODISCARD enum gp_status settings_check_api_version(const char *s, struct gp_error *err);
 GP_NODISCARD enum gp_status settings_check_refresh(long seconds, struct gp_error *err);
 /* Checks value for the field and stores it in p, marking the field set. Strings only for
