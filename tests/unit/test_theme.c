@@ -357,6 +357,34 @@ static void test_theme_search_and_inherit(void **state)
     assert_string_equal(err.message, want);
 }
 
+/* Reads a whole small file into a static buffer. */
+static const char *slurp(const char *path)
+{
+    static char text[65536];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    assert_int_equal(fclose(f), 0);
+    text[n] = '\0';
+    return text;
+}
+
+/* gpup(5)'s role table is the X-macro table, word for word. */
+static void test_man_page_roles(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/doc/gpup.5", srcdir());
+    const char *man = slurp(path);
+    for (unsigned r = 0; r < THEME_ROLE_COUNT; r++) {
+        char entry[256];
+        snprintf(entry, sizeof(entry), ".TP\n.B %s\n%s\n", theme_role_name((enum theme_role)r),
+                 theme_role_about((enum theme_role)r));
+        if (!strstr(man, entry))
+            fail_msg("doc/gpup.5 lacks the role entry:\n%s", entry);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_shipped_themes),
         cmocka_unit_test_setup_teardown(test_theme_file_messages, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_theme_search_and_inherit, tmp_setup, tmp_teardown),
+        cmocka_unit_test(test_man_page_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
