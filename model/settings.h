@@ -178,6 +178,7 @@ struct settings_effective {
     enum settings_source src[SETTINGS_F_COUNT];
     bool token_env;                        /* GPUP_TOKEN is set (its value is never copied) */
     bool client_secret_env;                /* GPUP_CLIENT_SECRET is set (likewise) */
+    bool no_color;                         /* NO_COLOR chose the monochrome theme */
     struct settings_ui ui;
     struct settings_paths paths;
     char config_file[SETTINGS_PATH_MAX];   /* the file read or looked for; "" when unknown */
@@ -255,7 +256,8 @@ GP_NODISCARD enum gp_status settings_config_path(const char *flag_config, const 
  * file), flags may be NULL. The profile is --profile, else GPUP_PROFILE, else the file's
  * `profile`, else the only profile when there is exactly one, else none. GP_E_CONFIG with
  * "GPUP_ENDPOINT: ..." / "--endpoint: ..." style messages for bad overrides or an unknown
- * profile name. A set GPUP_TOKEN makes auth "token". */
+ * profile name. A set GPUP_TOKEN makes auth "token". A set NO_COLOR makes the theme
+ * "monochrome" unless the file names one. */
 GP_NODISCARD enum gp_status settings_resolve(const struct settings *s,
                                              const struct settings_flags *flags,
                                              const char *const *env,

@@ -193,6 +193,13 @@ static void test_bad_value(void **state)
                      "(expected YYYY-MM-DD or YYYY-MM-DD-preview)");
     assert_int_equal(load(fx, "\n\nui = { refresh_seconds = 99999; };\n"), GP_E_CONFIG);
     assert_at(fx, 3, "ui.refresh_seconds: must be between 0 (off) and 3600 seconds");
+    assert_int_equal(load(fx, "ui = { refresh_seconds = 99999999999L; };\n"), GP_E_CONFIG);
+    assert_at(fx, 1, "ui.refresh_seconds: must be between 0 (off) and 3600 seconds");
+    assert_int_equal(load(fx, "profiles = { x = {\n partition_size_mb = -5; }; };\n"),
+                     GP_E_CONFIG);
+    assert_at(fx, 2, "profiles.x.partition_size_mb: must be between 1 and 1048576 MB");
+    assert_int_equal(load(fx, "ui = { confirm = \"maybe\"; };\n"), GP_E_CONFIG);
+    assert_at(fx, 1, "ui.confirm: unknown confirm policy (use always, disruptive or never)");
     assert_int_equal(load(fx, "profile = \"prod\";\nprofiles = { lab = { }; };\n"), GP_E_CONFIG);
     assert_at(fx, 1, "profile: \"prod\" is not defined in profiles");
 }
