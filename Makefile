@@ -164,7 +164,7 @@ lint:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/gpup/themes
-	install -m 755 $(GPUP_SIM) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(wildcard sim/main.c),install -m 755 $(GPUP_SIM) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard main.c),install -m 755 $(GPUP) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard doc/*.1),install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	$(if $(wildcard themes/*.theme),install -m 644 $(wildcard themes/*.theme) $(DESTDIR)$(PREFIX)/share/gpup/themes/)
