@@ -742,7 +742,7 @@ enum gp_status host_gpus_from_json(struct host *host, const char *json, size_t l
 /* "3.5625 GB": exact for any whole number of MB (MB/1024 is a short binary fraction). */
 static void size_gb_text(long mb, char *buf, size_t len)
 {
-    (void)snprintf(buf, len, "%.10g GB", (double)mb / 1024.0);
+    (void)snprintf(buf, len, "%.17g GB", (double)mb / 1024.0);
 }
 
 static bool json_add_count(cJSON *obj, const char *name, long v)
