@@ -222,6 +222,14 @@ static void test_stopped_attach_detach_nochange(void **state)
     assert_string_equal(p.impact, "vm-017 is paused; it will be shut down and left stopped");
     plan_cleanup(&p);
     vm_cleanup(&vm);
+
+    make_vm(&vm, POWER_UNKNOWN, false);
+    build(&vm, want_gpup, 1, &opts, &p);
+    assert_int_equal(p.n_steps, 2);
+    assert_string_equal(p.impact,
+                        "vm-017's power state is unknown; it will be shut down and left stopped");
+    plan_cleanup(&p);
+    vm_cleanup(&vm);
 }
 
 static void test_dda_bodies(void **state)
