@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/text.h"
 
@@ -104,6 +105,11 @@ static void step_cleanup(struct journal_step *s)
     free(s->body);
     free(s->summary);
     memset(s, 0, sizeof(*s));
+}
+
+bool journal_op_needs_attention(const struct journal_op *op)
+{
+    return op->state == JOP_UNFINISHED || op->state == JOP_FAILED;
 }
 
 void journal_op_init(struct journal_op *op)
@@ -484,6 +490,24 @@ static bool path_ok(const char *p)
     return true;
 }
 
+/* A step's path must address the operation's own VM: it starts with the VM id up to its
+ * "/providers/Microsoft.AzureStackHCI" part (the Arc machine), so an edited journal cannot
+ * send a resume to another resource. */
+static bool path_in_vm(const char *path, const char *vm_id)
+{
+    static const char ext[] = "/providers/microsoft.azurestackhci";
+    size_t n = strlen(vm_id), e = sizeof(ext) - 1;
+    for (size_t i = 0; i + e <= n; i++) {
+        if (strncasecmp(vm_id + i, ext, e) == 0) {
+            n = i;
+            break;
+        }
+    }
+    if (strncasecmp(path, vm_id, n) != 0)
+        return false;
+    return path[n] == '\0' || path[n] == '/' || path[n] == '?';
+}
+
 static char *dup_sanitized(const char *s, size_t cap)
 {
     if (!s)
@@ -600,7 +624,8 @@ static enum gp_status parse_op_begin(const cJSON *o, const char *id, int64_t t,
             const char *path = get_str(it, "path");
             const char *body = get_str(it, "body");
             if (sk < 0 || !method || strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0 ||
-                !path_ok(path) || (body && strlen(body) > JOURNAL_LINE_MAX))
+                !path_ok(path) || !path_in_vm(path, vm_id) ||
+                (body && strlen(body) > JOURNAL_LINE_MAX))
                 goto fail;
             s->kind = (enum plan_step_kind)sk;
             s->method = method;

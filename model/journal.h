@@ -95,6 +95,10 @@ struct journal_op {
     int64_t age_s;              /* now - updated (>= 0) */
 };
 
+/* Unfinished and failed operations still need the operator (resume, or a recovery and then
+ * abandon); done and abandoned ones do not. */
+bool journal_op_needs_attention(const struct journal_op *op);
+
 void journal_op_init(struct journal_op *op);
 void journal_op_cleanup(struct journal_op *op);
 

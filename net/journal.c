@@ -231,3 +231,20 @@ done:
     close(fd);
     return st;
 }
+
+enum gp_status journal_file_load(const char *dir, int64_t now, struct journal_ops *out,
+                                 struct gp_error *err)
+{
+    journal_ops_init(out);
+    char def[4096];
+    if (!dir) {
+        GP_TRY(journal_state_dir(def, sizeof(def), err));
+        dir = def;
+    }
+    char *text;
+    size_t len;
+    GP_TRY(journal_file_read(dir, &text, &len, err));
+    enum gp_status st = journal_replay(text, len, now, out, err);
+    free(text);
+    return st;
+}
