@@ -150,6 +150,14 @@ GP_NODISCARD enum gp_status journal_replay(const char *text, size_t len, int64_t
 const struct journal_op *journal_ops_find(const struct journal_ops *list, const char *id,
                                           bool *out_ambiguous);
 
+/* The operations as a JSON array for `gpup ops list -o json` (attention_only: unfinished and
+ * failed ones). Each: id, kind, vmName, vmId, state, needsAttention, started, updated, ageSeconds,
+ * power (as last read), nextStep and failedStep (1-based or null), error, steps [{index, kind,
+ * method, summary, state: done|skipped|failed|abandoned|interrupted|pending}]. Caller frees.
+ * GP_E_NOMEM. */
+GP_NODISCARD enum gp_status journal_ops_to_json(const struct journal_ops *list,
+                                               bool attention_only, char **out_json);
+
 /* One line for `gpup ops list` and the console: "gpu-change vm-017: unfinished at step 2/3
  * (PATCH ...)". Writes into buf, returns buf. */
 const char *journal_op_describe(const struct journal_op *op, char *buf, size_t n);

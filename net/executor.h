@@ -92,7 +92,8 @@ struct exec_result {
 typedef void (*exec_done_fn)(void *ctx, const struct exec_result *r);
 
 struct exec_options {
-    const char *op_id;           /* NULL: a new id from the wall clock and pid */
+    const char *op_id;           /* [A-Za-z0-9._-], < JOURNAL_ID_MAX; NULL: a new id from the
+                                    wall clock and pid, "20261125T090722Z-1a2b-1" */
     const char *state_dir;       /* for the lock; NULL: journal_state_dir() */
     bool no_lock;                /* tests only */
     unsigned settle_reads;       /* re-reads of a VM in transition; 0: 40 */

@@ -23,8 +23,8 @@ enum gp_status journal_state_dir(char *out, size_t n, struct gp_error *err)
     } else {
         const char *home = getenv("HOME");
         if (!home || home[0] != '/')
-            return gp_error_set(err, GP_E_CONFIG,
-                                "no state directory: set XDG_STATE_HOME or HOME to an absolute path");
+            return gp_error_set(err, GP_E_CONFIG, "no state directory: set XDG_STATE_HOME or "
+                                                  "HOME to an absolute path");
         w = snprintf(out, n, "%s/.local/state/gpup", home);
     }
     if (w < 0 || (size_t)w >= n)

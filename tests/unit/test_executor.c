@@ -432,7 +432,11 @@ static void test_stopped_vm_patch_only(void **state)
     assert_int_equal(f.calls[STEP_STOP] + f.calls[STEP_START], 0);
     assert_int_equal(f.calls[STEP_PATCH_GPUS], 1);
     assert_int_equal(r.result.power, POWER_STOPPED);
-    assert_true(r.result.op_id[0] != '\0'); /* generated */
+    /* generated: "20261125T090722Z-<pid>-<n>" */
+    assert_true(strlen(r.result.op_id) > 18);
+    assert_int_equal(r.result.op_id[8], 'T');
+    assert_int_equal(r.result.op_id[15], 'Z');
+    assert_int_equal(r.result.op_id[16], '-');
     static const char *const want[] = {"op-begin", "step-begin 0", "step-end 0 done Stopped",
                                        "op-end done"};
     assert_records(&j, want, 4);
@@ -737,6 +741,11 @@ static void test_lock_busy(void **state)
     assert_null(ex);
     assert_int_equal(j.n, 0); /* not even journaled */
     assert_non_null(strstr(err.message, "vm-017 is being changed by another gpup (pid"));
+    o.op_id = "bad id;rm";
+    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
+                                &ex, &err),
+                     GP_E_INVALID);
+    assert_string_equal(err.message, "executor: operation id \"bad id;rm\" is not valid");
     vm_lock_release(&held);
     plan_cleanup(&p);
     vm_cleanup(&f.vm);

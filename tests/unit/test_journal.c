@@ -251,6 +251,40 @@ static void test_failed_step_then_resumed(void **state)
 }
 
 /* A write cut short leaves half a line at the end: it is ignored, the rest stands. */
+static void test_ops_json(void **state)
+{
+    (void)state;
+    struct text t;
+    whole_run(&t, true);
+    struct journal_ops ops;
+    assert_int_equal(journal_replay(t.data, t.len, 1013, &ops, NULL), GP_OK);
+    char *json;
+    assert_int_equal(journal_ops_to_json(&ops, true, &json), GP_OK);
+    assert_string_equal(
+        json, "[{\"id\":\"op-1\",\"kind\":\"gpu-change\",\"vmName\":\"vm-017\",\"vmId\":\"" VMID
+              "\",\"state\":\"failed\",\"needsAttention\":true,\"started\":1000,"
+              "\"updated\":1003,\"ageSeconds\":10,\"power\":\"Stopped\",\"nextStep\":2,"
+              "\"failedStep\":2,\"error\":\"409 VmMustBeStopped: the VM must be stopped\","
+              "\"steps\":[{\"index\":1,\"kind\":\"stop\",\"method\":\"POST\",\"summary\":"
+              "\"Stop vm-017 and wait until Stopped\",\"state\":\"done\"},{\"index\":2,"
+              "\"kind\":\"patch-gpus\",\"method\":\"PATCH\",\"summary\":\"Attach GPU-P to "
+              "vm-017\",\"state\":\"failed\"},{\"index\":3,\"kind\":\"start\",\"method\":"
+              "\"POST\",\"summary\":\"Start vm-017 and wait until Running\",\"state\":"
+              "\"pending\"}]}]");
+    free(json);
+    journal_ops_cleanup(&ops);
+    whole_run(&t, false);
+    assert_int_equal(journal_replay(t.data, t.len, 1013, &ops, NULL), GP_OK);
+    assert_int_equal(journal_ops_to_json(&ops, true, &json), GP_OK);
+    assert_string_equal(json, "[]");
+    free(json);
+    assert_int_equal(journal_ops_to_json(&ops, false, &json), GP_OK);
+    assert_non_null(strstr(json, "\"state\":\"done\",\"needsAttention\":false"));
+    assert_non_null(strstr(json, "\"nextStep\":null,\"failedStep\":null,\"error\":null"));
+    free(json);
+    journal_ops_cleanup(&ops);
+}
+
 static void test_torn_last_line(void **state)
 {
     (void)state;
@@ -492,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_op_begin_round_trip),
         cmocka_unit_test(test_replay_at_each_record),
         cmocka_unit_test(test_failed_step_then_resumed),
+        cmocka_unit_test(test_ops_json),
         cmocka_unit_test(test_torn_last_line),
         cmocka_unit_test(test_hostile_lines),
         cmocka_unit_test(test_no_secrets_written),

@@ -122,8 +122,9 @@ static void test_torn_line_closed_on_reopen(void **state)
     char *text;
     size_t len;
     assert_int_equal(journal_file_read(f->state, &text, &len, NULL), GP_OK);
-    assert_string_equal(text, "{\"rec\":\"op-be\n"
-                              "{\"rec\":\"op-end\",\"op\":\"op-9\",\"t\":5,\"outcome\":\"done\"}\n");
+    assert_string_equal(text,
+                        "{\"rec\":\"op-be\n"
+                        "{\"rec\":\"op-end\",\"op\":\"op-9\",\"t\":5,\"outcome\":\"done\"}\n");
     struct journal_ops ops;
     assert_int_equal(journal_file_load(NULL, 5, &ops, NULL), GP_OK);
     assert_int_equal(ops.skipped, 2); /* the torn line, and an op-end for an unknown op */
