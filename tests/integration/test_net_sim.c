@@ -2,7 +2,8 @@
  * tests/integration/test_net_sim.c: the ARM client against the real emulator (gpup-sim on a
  * random loopback port): the fleet listing finds every VM and no cluster node, a stop runs as a
  * long-running operation to a Stopped VM, a GPU change on a running VM is refused with the
- * service's 409 line and accepted once it is stopped, and a wrong token is a 401 after one refresh. Skipped when GPUP_SIM is
+ * service's 409 line and accepted once it is stopped, a wrong token is a 401 after one refresh,
+ * and injected faults are retried through or reported with ARM's code. Skipped when GPUP_SIM is
  * not built yet. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,19 +98,27 @@ struct env {
     const char *token;
 };
 
-static bool env_open(struct env *e, const char *token)
+static bool env_open_with(struct env *e, const char *token, const char *const *extra)
 {
     memset(e, 0, sizeof(*e));
-    if (!sim_start(&e->sim, NULL))
+    if (!sim_start(&e->sim, extra))
         return false;
     assert_int_equal(loop_new(&e->loop), GP_OK);
     e->token = token;
-    struct arm_options o = {.endpoint = e->sim.endpoint};
+    /* Azure's retry rules with short waits, so fault cases stay quick. */
+    struct arm_options o = {.endpoint = e->sim.endpoint,
+                            .retry = {.max_retries = 3, .base_delay_ms = 10,
+                                      .max_delay_ms = 100}};
     struct gp_error err;
     assert_int_equal(arm_client_new(e->loop, &o, &arm_static_token_ops, (void *)e->token,
                                     &e->arm, &err),
                      GP_OK);
     return true;
+}
+
+static bool env_open(struct env *e, const char *token)
+{
+    return env_open_with(e, token, NULL);
 }
 
 static void env_close(struct env *e)
@@ -333,6 +342,46 @@ static void test_wrong_token_and_unknown_subscription(void **state)
     assert_int_equal(q.err.http_status, 404);
 }
 
+/* Injected faults: a 429, a reset connection and a 500 on one GET are retried through; a stop
+ * whose operation ends Failed is one line with ARM's code. */
+static void test_faults(void **state)
+{
+    (void)state;
+    struct env *e = &cur;
+    const char *const extra[] = {"--faults", "429:n=1:retry=0,reset:n=2,500:n=3,opfail:n=1",
+                                 NULL};
+    if (!env_open_with(e, TOKEN, extra))
+        skip();
+    struct plain p = {0};
+    struct gp_error err;
+    assert_int_equal(arm_request(e->arm, "GET",
+                                 "/subscriptions/" SUB "/providers/Microsoft.HybridCompute/"
+                                 "machines?api-version=2024-07-10",
+                                 NULL, 0, on_plain, &p, NULL, &err),
+                     GP_OK);
+    run_until(e->loop, &p.done);
+    if (p.failed)
+        fail_msg("GET through faults: %s", p.err.message);
+
+    struct listing x;
+    list_fleet(e, &x, false);
+    const struct vm *running = NULL;
+    for (size_t i = 0; i < x.n && !running; i++)
+        if (x.vms[i].power == POWER_RUNNING)
+            running = &x.vms[i];
+    assert_non_null(running);
+    char vmi[1024], action[1100];
+    snprintf(vmi, sizeof(vmi), "%s" API, running->id);
+    snprintf(action, sizeof(action), "%s/stop" API, running->id);
+    vm_array_free(x.vms, x.n);
+    struct op o;
+    run_op(e, &o, "POST", action, NULL, vmi);
+    assert_true(o.failed);
+    assert_int_equal(o.err.status, GP_E_FAILED);
+    assert_string_equal(o.err.code, "OperationFailed");
+    assert_true(strncmp(o.err.message, "operation Failed: OperationFailed", 33) == 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -340,6 +389,7 @@ int main(void)
         cmocka_unit_test_teardown(test_fleet_lists_every_vm, teardown),
         cmocka_unit_test_teardown(test_gpu_rule_and_stop, teardown),
         cmocka_unit_test_teardown(test_wrong_token_and_unknown_subscription, teardown),
+        cmocka_unit_test_teardown(test_faults, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
