@@ -38,6 +38,7 @@ struct req_ctx {
     bool started;
     bool too_large;
     int status;              /* 0: no answer (reset or client gone) */
+    bool logged;
 };
 
 static int64_t mono_us(void)
@@ -97,8 +98,8 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     struct req_ctx *c = *con_cls;
     if (!c)
         return;
-    if (srv->log)
-        log_line(srv, c);
+    if (srv->log && !c->logged)
+        log_line(srv, c); /* the client went away before an answer */
     gp_buf_cleanup(&c->body);
     free(c->uri);
     free(c);
@@ -166,6 +167,10 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     save_if_dirty(srv);
     if (r.reset) {
         arm_response_cleanup(&r);
+        if (srv->log) {
+            log_line(srv, c);
+            c->logged = true;
+        }
         return MHD_NO; /* MHD closes the connection without an answer */
     }
     if (r.delay_ms > 0) {
@@ -190,6 +195,11 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     for (size_t i = 0; i < r.n_headers; i++)
         (void)MHD_add_response_header(resp, r.headers[i].name, r.headers[i].value);
     c->status = r.status;
+    if (srv->log) {
+        /* Written before the answer leaves, so a client that got it can read its line. */
+        log_line(srv, c);
+        c->logged = true;
+    }
     enum MHD_Result ok = MHD_queue_response(con, (unsigned)r.status, resp);
     MHD_destroy_response(resp);
     arm_response_cleanup(&r);
