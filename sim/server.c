@@ -31,13 +31,13 @@ struct server {
 
 /* What one request carries between MHD's calls. */
 struct req_ctx {
-    char *uri;               /* path?query as received */
+    char *uri; /* path?query as received */
     int64_t start_us;
     char method[16];
     struct gp_buf body;
     bool started;
     bool too_large;
-    int status;              /* 0: no answer (reset or client gone) */
+    int status; /* 0: no answer (reset or client gone) */
     bool logged;
 };
 
@@ -207,9 +207,8 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct server *srv = cls;
@@ -241,8 +240,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     return answer(srv, con, url, c);
 }
 
-static enum gp_status open_listener(const char *host, const char *port, int *out_fd,
-                                    char *out_url, size_t url_len, struct gp_error *err)
+static enum gp_status open_listener(const char *host, const char *port, int *out_fd, char *out_url,
+                                    size_t url_len, struct gp_error *err)
 {
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof(hints));
@@ -251,8 +250,7 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0)
-        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
-                            gai_strerror(rc));
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port, gai_strerror(rc));
     int fd = -1;
     int saved = 0;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -271,8 +269,7 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
     }
     freeaddrinfo(ai);
     if (fd < 0)
-        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
-                            strerror(saved));
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port, strerror(saved));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
@@ -291,8 +288,8 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
 }
 
 enum gp_status server_start(struct arm_service *svc, const char *host, const char *port,
-                            const char *log_path, bool quiet, struct server **out,
-                            char *out_url, size_t url_len, struct gp_error *err)
+                            const char *log_path, bool quiet, struct server **out, char *out_url,
+                            size_t url_len, struct gp_error *err)
 {
     *out = NULL;
     struct server *srv = calloc(1, sizeof(*srv));
@@ -304,8 +301,8 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
     if (log_path) {
         srv->log = fopen(log_path, "a");
         if (!srv->log) {
-            enum gp_status st = gp_error_set(err, GP_E_IO, "--log %s: %s", log_path,
-                                             strerror(errno));
+            enum gp_status st =
+                gp_error_set(err, GP_E_IO, "--log %s: %s", log_path, strerror(errno));
             free(srv);
             return st;
         }
@@ -322,11 +319,11 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
         flags |= MHD_USE_ERROR_LOG;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(128 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         close(srv->listen_fd);
         if (srv->log)

@@ -125,14 +125,16 @@ int main(void)
     if (simproc_start(&p0, empty_args) != 0)
         return 1;
     char url[2048];
-    snprintf(url, sizeof(url), "%s" SUB "/providers/Microsoft.HybridCompute/machines"
-             "?api-version=2024-07-10", p0.url);
+    snprintf(url, sizeof(url),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines"
+             "?api-version=2024-07-10",
+             p0.url);
     (void)get(c, &s, url);
     long rss0 = rss_kb(p0.pid);
     simproc_stop(&p0);
 
-    static const char *const args[] = {"--fleet", "100000", "--hosts", "64", "--seed", "1",
-                                       "--page-size", "1000", "--op-ms", "0", NULL};
+    static const char *const args[] = {"--fleet",     "100000", "--hosts", "64", "--seed", "1",
+                                       "--page-size", "1000",   "--op-ms", "0",  NULL};
     double t0 = now_s();
     struct simproc p;
     if (simproc_start(&p, args) != 0)
@@ -140,8 +142,10 @@ int main(void)
     printf("sim.start_100k_ms %.0f\n", (now_s() - t0) * 1000);
 
     /* Page through the machines list, 1,000 a page. */
-    snprintf(url, sizeof(url), "%s" SUB "/providers/Microsoft.HybridCompute/machines"
-             "?api-version=2024-07-10", p.url);
+    snprintf(url, sizeof(url),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines"
+             "?api-version=2024-07-10",
+             p.url);
     char first_vm[1024] = "";
     int machines = 0, pages = 0;
     t0 = now_s();
@@ -184,7 +188,8 @@ int main(void)
     for (;;) {
         snprintf(body, sizeof(body),
                  "{\"query\":\"resources | where type =~ "
-                 "'microsoft.azurestackhci/virtualmachineinstances'\",\"options\":{\"$top\":1000%s%s%s}}",
+                 "'microsoft.azurestackhci/"
+                 "virtualmachineinstances'\",\"options\":{\"$top\":1000%s%s%s}}",
                  token[0] ? ",\"$skipToken\":\"" : "", token, token[0] ? "\"" : "");
         s.len = 0;
         curl_easy_setopt(c, CURLOPT_URL, graph_url);
@@ -213,8 +218,10 @@ int main(void)
     }
 
     /* Single-VM GETs over one keep-alive connection for ~2 s. */
-    snprintf(url, sizeof(url), "%s%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
-             "default?api-version=2025-09-01-preview", p.url, first_vm);
+    snprintf(url, sizeof(url),
+             "%s%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
+             "default?api-version=2025-09-01-preview",
+             p.url, first_vm);
     long n_get = 0;
     t0 = now_s();
     double t;
@@ -234,7 +241,8 @@ int main(void)
     struct sink hs = {NULL, 0, 0};
     t0 = now_s();
     while ((t = now_s()) - t0 < 1.0 && rc == 0) {
-        snprintf(action, sizeof(action), "%s%s/providers/Microsoft.AzureStackHCI/"
+        snprintf(action, sizeof(action),
+                 "%s%s/providers/Microsoft.AzureStackHCI/"
                  "virtualMachineInstances/default/%s?api-version=2025-09-01-preview",
                  p.url, first_vm, n_ops % 2 ? "start" : "stop");
         s.len = 0;
@@ -247,8 +255,7 @@ int main(void)
         if (curl_easy_perform(c) == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, NULL);
-        const char *h = status == 202 && hs.data ? strstr(hs.data, "Azure-AsyncOperation: ")
-                                                  : NULL;
+        const char *h = status == 202 && hs.data ? strstr(hs.data, "Azure-AsyncOperation: ") : NULL;
         if (!h) {
             fprintf(stderr, "bench_sim: operation not accepted (%ld)\n", status);
             rc = 1;

@@ -3,11 +3,13 @@
  * VM instance, poll), stop -> PATCH GPUs -> start with both polling styles, every service rule
  * with its documented status and code (VM unchanged after), each injected fault, and the
  * state file across restarts. Expected answers written by hand from azure-local-api.md. */
+/* clang-format off: cmocka needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <signal.h>
 #include <stdio.h>
@@ -23,8 +25,8 @@
 #define SUBID "00000000-0000-0000-0000-000000000000"
 #define SUB "/subscriptions/" SUBID
 #define API "api-version=2025-09-01-preview"
-#define CL(city)                                                                               \
-    SUB "/resourceGroups/azlocal-" city "-rg/providers/Microsoft.ExtendedLocation/"            \
+#define CL(city)                                                                                   \
+    SUB "/resourceGroups/azlocal-" city "-rg/providers/Microsoft.ExtendedLocation/"                \
         "customLocations/cl-" city
 #define GPUS_BODY(list) "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":" list "}}}"
 
@@ -185,8 +187,10 @@ static void create_vm(const struct simproc *p, const char *vm, const char *cl,
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?api-version=2024-07-10", machine_url(p, vm, ""));
-    expect("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\",\"identity\":{\"type\":"
-                     "\"SystemAssigned\"}}", 201);
+    expect("PUT", u,
+           "{\"location\":\"westus2\",\"kind\":\"HCI\",\"identity\":{\"type\":"
+           "\"SystemAssigned\"}}",
+           201);
     char body[2048];
     snprintf(body, sizeof(body),
              "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"},"
@@ -248,8 +252,9 @@ static void test_create_vm(void **state)
     struct simproc *p = *state;
     char u[1024];
     snprintf(u, sizeof(u), "%s?api-version=2024-07-10", machine_url(p, "train-01", ""));
-    struct simproc_reply r = send("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\","
-                                            "\"identity\":{\"type\":\"SystemAssigned\"}}");
+    struct simproc_reply r = send("PUT", u,
+                                  "{\"location\":\"westus2\",\"kind\":\"HCI\","
+                                  "\"identity\":{\"type\":\"SystemAssigned\"}}");
     assert_int_equal(r.status, 201);
     cJSON *m = cJSON_Parse(r.body);
     assert_string_equal(jstr(m, "kind"), "HCI");
@@ -288,15 +293,16 @@ static void test_create_vm(void **state)
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "partitionSizeMB")->valueint,
         3648);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0),
-                                                               "gpuName")));
+    assert_true(
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "gpuName")));
     char node[32];
     snprintf(node, sizeof(node), "%s", jstr(vm, "properties.hostNodeName"));
     assert_true(strcmp(node, "node-01") == 0 || strcmp(node, "node-02") == 0);
     cJSON_Delete(vm);
 
     /* The partition shows in the host inventory. */
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/%s/gpus?api-version=2026-03-15-preview",
              p->url, node);
     r = send("GET", u, NULL);
@@ -384,6 +390,8 @@ static void test_rules(void **state)
     /* vm-stopped: the VM is Running. */
     expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"}]"), 409, "VmMustBeStopped",
                  NULL);
+    /* Even an unchanged list: the field is validated whenever it is sent. */
+    expect_error("PATCH", u, GPUS_BODY("[]"), 409, "VmMustBeStopped", NULL);
     char *after = vm_text(p, "sea-01");
     assert_string_equal(before, after);
     free(after);
@@ -391,11 +399,13 @@ static void test_rules(void **state)
 
     power(p, "sea-01", "stop", false);
     before = vm_text(p, "sea-01");
-    expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
-                                       "\"GpuP\"}]"),
+    expect_error("PATCH", u,
+                 GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
+                           "\"GpuP\"}]"),
                  400, "TooManyGpuPartitions", NULL);
-    expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
-                                       "\"GpuDDA\"}]"),
+    expect_error("PATCH", u,
+                 GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
+                           "\"GpuDDA\"}]"),
                  400, "InvalidGpuAssignment", NULL);
     expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuX\"}]"), 400, "InvalidParameter",
                  "properties.hardwareProfile.virtualMachineGPUs[0].assignmentType");
@@ -481,7 +491,7 @@ static void test_busy_and_slow_ops(void **state)
 {
     (void)state;
     /* Operations that take long: 202 on Location polls, InProgress, transient power state. */
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "600000",
+    static const char *const args[] = {"--fleet",          "0", "--hosts", "2", "--op-ms", "600000",
                                        "--retry-after-ms", "5", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
@@ -490,8 +500,7 @@ static void test_busy_and_slow_ops(void **state)
     expect("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\"}", 201);
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"}}",
-             CL("seattle"));
+             "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"}}", CL("seattle"));
     snprintf(u, sizeof(u), "%s?" API, machine_url(&p, "w-01", VMI));
     struct simproc_reply r = send("PUT", u, body);
     assert_int_equal(r.status, 201);
@@ -537,8 +546,10 @@ static void test_faults_http(void **state)
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     char u[512];
-    snprintf(u, sizeof(u), "%s" SUB "/providers/Microsoft.HybridCompute/machines?"
-             "api-version=2024-07-10", p.url);
+    snprintf(u, sizeof(u),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines?"
+             "api-version=2024-07-10",
+             p.url);
     struct simproc_reply r = send("GET", u, NULL);
     assert_int_equal(r.status, 429);
     char h[64];
@@ -562,8 +573,8 @@ static void test_faults_http(void **state)
 static void test_fault_opfail(void **state)
 {
     (void)state;
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "0",
-                                       "--faults", "opfail:n=2", NULL};
+    static const char *const args[] = {"--fleet", "0",        "--hosts",    "2", "--op-ms",
+                                       "0",       "--faults", "opfail:n=2", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "f-01", CL("seattle"), NULL); /* operation 1 */
@@ -602,8 +613,8 @@ static void test_fault_opfail(void **state)
 static void test_fault_stuckstop(void **state)
 {
     (void)state;
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "0",
-                                       "--faults", "stuckstop:n=1", NULL};
+    static const char *const args[] = {"--fleet", "0",        "--hosts",       "2", "--op-ms",
+                                       "0",       "--faults", "stuckstop:n=1", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "s-01", CL("seattle"), NULL);
@@ -648,8 +659,8 @@ static void test_state_file(void **state)
     assert_non_null(mkdtemp(dir));
     char path[256];
     snprintf(path, sizeof(path), "%s/fleet.json", dir);
-    const char *const args[] = {"--fleet", "20", "--hosts", "4", "--op-ms", "0", "--state",
-                                path, NULL};
+    const char *const args[] = {"--fleet", "20",      "--hosts", "4", "--op-ms",
+                                "0",       "--state", path,      NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "keep-01", CL("seattle"), NULL);
@@ -676,11 +687,13 @@ static void test_state_file(void **state)
     cJSON_Delete(j);
     /* The pool came back too: the partition is still taken (15 left of 16). */
     char u[512];
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-01/gpus?api-version=2026-03-15-preview",
              p.url);
     struct simproc_reply r1 = send("GET", u, NULL);
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-02/gpus?api-version=2026-03-15-preview",
              p.url);
     struct simproc_reply r2 = send("GET", u, NULL);

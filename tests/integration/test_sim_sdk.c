@@ -2,11 +2,13 @@
  * tests/integration/test_sim_sdk.c: runs tests/integration/sdk_check.py (the official Azure
  * SDK for Python's pager and poller: list, stop -> PATCH -> start) against a live gpup-sim.
  * Skipped with a message when $PYTHON cannot import azure.mgmt.core (Debian python3-azure). */
+/* clang-format off: cmocka needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +34,12 @@ static void test_sdk_list_stop_patch_start(void **state)
     int rc = system(cmd);
     if (rc != 0) {
         printf("test_sim_sdk: skipped: %s cannot import azure.mgmt.core (install the Debian "
-               "package python3-azure)\n", python());
+               "package python3-azure)\n",
+               python());
         skip();
     }
-    static const char *const args[] = {"--fleet", "10", "--hosts", "2", "--op-ms", "0",
-                                       "--retry-after-ms", "1", "--page-size", "3", NULL};
+    static const char *const args[] = {"--fleet",          "10", "--hosts",     "2", "--op-ms", "0",
+                                       "--retry-after-ms", "1",  "--page-size", "3", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     const char *src = getenv("GPUP_SRCDIR");
@@ -62,8 +65,10 @@ static void test_sdk_list_stop_patch_start(void **state)
     long gpus = strtol(strstr(sp + 1, "gpus=") + 5, NULL, 10);
     /* Read the VM back ourselves: what the SDK saw is what the emulator holds. */
     char u[2048];
-    snprintf(u, sizeof(u), "%s%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
-             "default?api-version=2025-09-01-preview", p.url, id);
+    snprintf(u, sizeof(u),
+             "%s%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
+             "default?api-version=2025-09-01-preview",
+             p.url, id);
     struct simproc_reply r;
     assert_int_equal(simproc_http("GET", u, NULL, NULL, NULL, &r), 0);
     assert_int_equal(r.status, 200);
@@ -71,11 +76,9 @@ static void test_sdk_list_stop_patch_start(void **state)
     assert_non_null(vm);
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(vm, "properties");
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(props, "status");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "powerState")->valuestring,
-                        "Running");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(st, "powerState")->valuestring, "Running");
     const cJSON *hw = cJSON_GetObjectItemCaseSensitive(props, "hardwareProfile");
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hw,
-                                                                         "virtualMachineGPUs")),
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hw, "virtualMachineGPUs")),
                      gpus);
     cJSON_Delete(vm);
     simproc_reply_free(&r);
