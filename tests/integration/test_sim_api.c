@@ -2,7 +2,8 @@
  * tests/integration/test_sim_api.c: gpup-sim over HTTP: reads, paging by machines list and by
  * Resource Graph, request ids, bad inputs, auth, the request log, options. Expected JSON and
  * status codes come from azure-local-api.md, written here by hand. */
-/* clang-format off: cmocka needs these first */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

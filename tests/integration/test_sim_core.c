@@ -2,12 +2,13 @@
  * tests/integration/test_sim_core.c: gpup-sim's modules without HTTP: the --faults grammar,
  * fleet generation and its pools, the state file round trip, operations completing from the
  * clock, and arm_handle answering a request struct directly. */
-/* clang-format off: cmocka needs these first */
-#include <cmocka.h>
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 /* clang-format on */
 
 #include <stdio.h>

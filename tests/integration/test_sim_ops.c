@@ -3,7 +3,8 @@
  * VM instance, poll), stop -> PATCH GPUs -> start with both polling styles, every service rule
  * with its documented status and code (VM unchanged after), each injected fault, and the
  * state file across restarts. Expected answers written by hand from azure-local-api.md. */
-/* clang-format off: cmocka needs these first */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

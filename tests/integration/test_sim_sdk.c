@@ -2,7 +2,8 @@
  * tests/integration/test_sim_sdk.c: runs tests/integration/sdk_check.py (the official Azure
  * SDK for Python's pager and poller: list, stop -> PATCH -> start) against a live gpup-sim.
  * Skipped with a message when $PYTHON cannot import azure.mgmt.core (Debian python3-azure). */
-/* clang-format off: cmocka needs these first */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
