@@ -16,11 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "model/text.h"
 #include "sim/arm.h"
 #include "sim/faults.h"
 #include "sim/fleet.h"
 #include "sim/ops.h"
+#include "sim/simrng.h"
 
 #define SUBID "00000000-0000-0000-0000-000000000000"
 
@@ -297,12 +300,155 @@ static void test_arm_direct(void **state)
     fleet_cleanup(&s.fleet);
 }
 
+/* Random requests built from ARM's vocabulary: every answer is a status with a JSON body (or
+ * none), never a crash (run under ASan/UBSan by make check-san). */
+static void test_arm_hostile(void **state)
+{
+    (void)state;
+    static struct arm_service s;
+    struct gp_error err;
+    memset(&s, 0, sizeof(s));
+    fleet_init(&s.fleet);
+    assert_int_equal(fleet_generate(&s.fleet, SUBID, 30, 6, 2, &err), GP_OK);
+    assert_int_equal(ops_init(&s.ops, 2), GP_OK);
+    assert_int_equal(faults_parse(&s.faults, "500:p=0.01,opfail:p=0.2", 2, &err), GP_OK);
+    s.set.page_size = 3;
+    s.set.retry_after_ms = -1;
+    static const char *const segs[] = {"subscriptions",
+                                       SUBID,
+                                       "resourceGroups",
+                                       "ml-rg",
+                                       "vdi-rg",
+                                       "azlocal-seattle-rg",
+                                       "providers",
+                                       "Microsoft.HybridCompute",
+                                       "machines",
+                                       "train-01",
+                                       "vdi-001",
+                                       "Microsoft.AzureStackHCI",
+                                       "virtualMachineInstances",
+                                       "default",
+                                       "stop",
+                                       "start",
+                                       "restart",
+                                       "powerOff",
+                                       "edgeMachines",
+                                       "node-01",
+                                       "gpus",
+                                       "gpu-0",
+                                       "locations",
+                                       "westus2",
+                                       "operationStatuses",
+                                       "operationResults",
+                                       "Microsoft.ResourceGraph",
+                                       "resources",
+                                       "",
+                                       "%00",
+                                       "..",
+                                       "x"};
+    /* DELETE is rare so that VMs live long enough to meet the rules. */
+    static const char *const methods[] = {"GET", "PUT", "PATCH", "PATCH", "POST", "HEAD"};
+    static const char *const versions[] = {
+        "2025-09-01-preview", "2024-01-01",         "2024-07-10", "2021-03-01",
+        "2026-03-15-preview", "2026-04-01-preview", "bogus",      NULL};
+    static const char *const bodies[] = {
+        NULL,
+        "",
+        "{",
+        "[]",
+        "null",
+        "{\"location\":\"westus2\",\"kind\":\"HCI\"}",
+        "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":[{\"assignmentType\":"
+        "\"GpuP\"}]}}}",
+        "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":[{\"assignmentType\":"
+        "\"GpuDDA\",\"gpuName\":7}]}}}",
+        "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":[]}}}",
+        "{\"extendedLocation\":{\"name\":\"/subscriptions/" SUBID "/resourceGroups/azlocal-"
+        "seattle-rg/providers/Microsoft.ExtendedLocation/customLocations/cl-seattle\"}}",
+        "{\"query\":\"resources | where type =~ "
+        "'microsoft.azurestackhci/virtualmachineinstances'\",\"options\":{\"$top\":\"7\","
+        "\"$skipToken\":\"5\"}}",
+        "{\"query\":17,\"subscriptions\":{}}",
+        "\"\\ud800\"",
+        "{\"a\":[[[[[[[[[[[[]]]]]]]]]]]]}"};
+    struct simrng rng;
+    simrng_seed(&rng, 12345);
+    int seen[600] = {0};
+    for (int i = 0; i < 20000; i++) {
+        char path[512] = "";
+        size_t len = 0;
+        int n = 1 + (int)simrng_below(&rng, 14);
+        for (int k = 0; k < n; k++) {
+            const char *seg = segs[simrng_below(&rng, sizeof(segs) / sizeof(segs[0]))];
+            int w = snprintf(path + len, sizeof(path) - len, "/%s", seg);
+            if (w < 0 || (size_t)w >= sizeof(path) - len)
+                break;
+            len += (size_t)w;
+        }
+        if (i % 3 == 0) /* a well-formed VM path with a random tail */
+            len =
+                (size_t)snprintf(path, sizeof(path),
+                                 "/subscriptions/" SUBID "/resourceGroups/ml-rg/providers/"
+                                 "Microsoft.HybridCompute/machines/train-0%d/providers/"
+                                 "Microsoft.AzureStackHCI/virtualMachineInstances/default%s",
+                                 (int)simrng_below(&rng, 4), simrng_below(&rng, 3) ? "" : "/stop");
+        struct arm_request q;
+        memset(&q, 0, sizeof(q));
+        q.method = simrng_below(&rng, 40) ? methods[simrng_below(&rng, 6)] : "DELETE";
+        q.path = path;
+        q.api_version = versions[simrng_below(&rng, 8)];
+        q.skip_token = simrng_below(&rng, 5) ? NULL : "3";
+        q.host = "h";
+        q.content_type = simrng_below(&rng, 7) ? "application/json" : "text/plain";
+        const char *body = bodies[simrng_below(&rng, sizeof(bodies) / sizeof(bodies[0]))];
+        q.body = body;
+        q.body_len = body ? strlen(body) : 0;
+        q.now_ms = i;
+        q.now_wall_ms = 1700000000000 + i;
+        struct arm_response r;
+        arm_handle(&s, &q, &r);
+        if (r.status < 200 || r.status > 599)
+            fail_msg("%s %s -> %d", q.method, path, r.status);
+        seen[r.status]++;
+        if (r.body && r.body_len) {
+            cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
+            if (!j)
+                fail_msg("%s %s -> %d with a body that is not JSON", q.method, path, r.status);
+            cJSON_Delete(j);
+        }
+        arm_response_cleanup(&r);
+    }
+    /* The mix reached the interesting answers, not only the routing errors. */
+    static const int want[] = {200, 202, 204, 400, 404, 405, 409, 415, 500};
+    for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+        if (seen[want[k]] == 0)
+            fail_msg("no answer with status %d", want[k]);
+    /* The pools still add up. */
+    int used = 0;
+    for (size_t h = 0; h < s.fleet.cluster.n_hosts; h++)
+        for (size_t g = 0; g < s.fleet.cluster.hosts[h].n_gpus; g++) {
+            const struct host_gpu *hg = &s.fleet.cluster.hosts[h].gpus[g];
+            assert_true(hg->partitions_used >= 0 && hg->partitions_used <= hg->partitions_total);
+            used += hg->partitions_used;
+        }
+    (void)ops_advance(&s.ops, &s.fleet, 1 << 30);
+    int held = count_gpup(&s.fleet);
+    used = 0;
+    for (size_t h = 0; h < s.fleet.cluster.n_hosts; h++)
+        for (size_t g = 0; g < s.fleet.cluster.hosts[h].n_gpus; g++)
+            used += s.fleet.cluster.hosts[h].gpus[g].partitions_used;
+    assert_int_equal(used, held);
+    ops_cleanup(&s.ops);
+    fleet_cleanup(&s.fleet);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_grammar), cmocka_unit_test(test_faults_fire),
         cmocka_unit_test(test_fleet_generate), cmocka_unit_test(test_state_round_trip),
         cmocka_unit_test(test_ops_clock),      cmocka_unit_test(test_arm_direct),
+        cmocka_unit_test(test_arm_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
