@@ -235,6 +235,51 @@ int main(void)
     }
     printf("sim.get_per_s %.0f\n", n_get / (t - t0));
 
+    /* The same from 16 keep-alive connections at once (curl multi), ~2 s. */
+    enum { CONNS = 16 };
+    CURLM *multi = curl_multi_init();
+    CURL *hs_[CONNS];
+    struct sink sinks[CONNS];
+    memset(sinks, 0, sizeof(sinks));
+    for (int k = 0; k < CONNS; k++) {
+        hs_[k] = handle(&sinks[k]);
+        curl_easy_setopt(hs_[k], CURLOPT_URL, url);
+        curl_multi_add_handle(multi, hs_[k]);
+    }
+    long n_multi = 0;
+    t0 = now_s();
+    while ((t = now_s()) - t0 < 2.0) {
+        int running = 0;
+        curl_multi_perform(multi, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(multi, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *e = msg->easy_handle;
+            long status = 0;
+            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+            if (msg->data.result != CURLE_OK || status != 200) {
+                rc = 1;
+                break;
+            }
+            n_multi++;
+            for (int k = 0; k < CONNS; k++)
+                if (hs_[k] == e)
+                    sinks[k].len = 0;
+            curl_multi_remove_handle(multi, e);
+            curl_multi_add_handle(multi, e); /* again, on the same connection */
+        }
+        curl_multi_poll(multi, NULL, 0, 100, NULL);
+    }
+    printf("sim.get_per_s_16_connections %.0f\n", n_multi / (t - t0));
+    for (int k = 0; k < CONNS; k++) {
+        curl_multi_remove_handle(multi, hs_[k]);
+        curl_easy_cleanup(hs_[k]);
+        free(sinks[k].data);
+    }
+    curl_multi_cleanup(multi);
+
     /* Long-running operations: POST stop/start and one async poll each, ~1 s. */
     long n_ops = 0;
     char action[2048], aso[2048];
