@@ -12,10 +12,13 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +70,7 @@ static const cJSON *gpus_of(const cJSON *vm)
     return cJSON_GetObjectItemCaseSensitive(hw, "virtualMachineGPUs");
 }
 
-static struct simproc_reply send(const char *method, const char *u, const char *body)
+static struct simproc_reply http_send(const char *method, const char *u, const char *body)
 {
     struct simproc_reply r;
     int rc = simproc_http(method, u, body, NULL, NULL, &r);
@@ -79,7 +82,7 @@ static struct simproc_reply send(const char *method, const char *u, const char *
 
 static void expect(const char *method, const char *u, const char *body, long status)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != status)
         fprintf(stderr, "%s %s -> %ld %s (wanted %ld)\n", method, u, r.status, r.body, status);
     assert_int_equal(r.status, status);
@@ -89,7 +92,7 @@ static void expect(const char *method, const char *u, const char *body, long sta
 static void expect_error(const char *method, const char *u, const char *body, long status,
                          const char *code, const char *target)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != status)
         fprintf(stderr, "%s %s -> %ld %s (wanted %ld %s)\n", method, u, r.status, r.body, status,
                 code);
@@ -108,7 +111,7 @@ static cJSON *get_vm(const struct simproc *p, const char *vm)
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, vm, VMI));
-    struct simproc_reply r = send("GET", u, NULL);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_non_null(j);
@@ -120,7 +123,7 @@ static char *vm_text(const struct simproc *p, const char *vm)
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, vm, VMI));
-    struct simproc_reply r = send("GET", u, NULL);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     char *t = r.body;
     r.body = NULL;
@@ -133,7 +136,7 @@ static const char *poll_async(const char *u, int max_polls)
 {
     static char status[32];
     for (int i = 0; i < max_polls; i++) {
-        struct simproc_reply r = send("GET", u, NULL);
+        struct simproc_reply r = http_send("GET", u, NULL);
         assert_int_equal(r.status, 200);
         cJSON *j = cJSON_Parse(r.body);
         assert_non_null(j);
@@ -152,7 +155,7 @@ static const char *poll_async(const char *u, int max_polls)
  * Location poll (or 200 for async Succeeded). */
 static void run_lro(const char *method, const char *u, const char *body, bool use_location)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != 202 && r.status != 200 && r.status != 201)
         fprintf(stderr, "%s %s -> %ld %s\n", method, u, r.status, r.body);
     assert_true(r.status == 202 || r.status == 200 || r.status == 201);
@@ -170,7 +173,7 @@ static void run_lro(const char *method, const char *u, const char *body, bool us
     simproc_reply_free(&r);
     if (use_location && has_loc) {
         for (int i = 0; i < 5; i++) {
-            struct simproc_reply q = send("GET", loc, NULL);
+            struct simproc_reply q = http_send("GET", loc, NULL);
             long st = q.status;
             simproc_reply_free(&q);
             if (st != 202) {
@@ -253,9 +256,9 @@ static void test_create_vm(void **state)
     struct simproc *p = *state;
     char u[1024];
     snprintf(u, sizeof(u), "%s?api-version=2024-07-10", machine_url(p, "train-01", ""));
-    struct simproc_reply r = send("PUT", u,
-                                  "{\"location\":\"westus2\",\"kind\":\"HCI\","
-                                  "\"identity\":{\"type\":\"SystemAssigned\"}}");
+    struct simproc_reply r = http_send("PUT", u,
+                                       "{\"location\":\"westus2\",\"kind\":\"HCI\","
+                                       "\"identity\":{\"type\":\"SystemAssigned\"}}");
     assert_int_equal(r.status, 201);
     cJSON *m = cJSON_Parse(r.body);
     assert_string_equal(jstr(m, "kind"), "HCI");
@@ -272,7 +275,7 @@ static void test_create_vm(void **state)
              "\"adminPassword\":\"Secret-123\"}}}",
              CL("seattle"));
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, "train-01", VMI));
-    r = send("PUT", u, body);
+    r = http_send("PUT", u, body);
     assert_int_equal(r.status, 201);
     assert_null(strstr(r.body, "Secret-123")); /* adminPassword is never returned */
     cJSON *vm = cJSON_Parse(r.body);
@@ -306,7 +309,7 @@ static void test_create_vm(void **state)
              "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/%s/gpus?api-version=2026-03-15-preview",
              p->url, node);
-    r = send("GET", u, NULL);
+    r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "train-01"));
     simproc_reply_free(&r);
@@ -503,7 +506,7 @@ static void test_busy_and_slow_ops(void **state)
     snprintf(body, sizeof(body),
              "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"}}", CL("seattle"));
     snprintf(u, sizeof(u), "%s?" API, machine_url(&p, "w-01", VMI));
-    struct simproc_reply r = send("PUT", u, body);
+    struct simproc_reply r = http_send("PUT", u, body);
     assert_int_equal(r.status, 201);
     char h[1024];
     assert_true(simproc_header(&r, "retry-after-ms", h, sizeof(h)));
@@ -511,7 +514,7 @@ static void test_busy_and_slow_ops(void **state)
     assert_false(simproc_header(&r, "Retry-After", h, sizeof(h)));
     assert_true(simproc_header(&r, "Azure-AsyncOperation", h, sizeof(h)));
     simproc_reply_free(&r);
-    r = send("GET", h, NULL);
+    r = http_send("GET", h, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_string_equal(jstr(j, "status"), "InProgress");
@@ -527,7 +530,7 @@ static void test_busy_and_slow_ops(void **state)
     assert_non_null(at);
     memcpy(at, "operationResults ", 17);
     memmove(at + 16, at + 17, strlen(at + 17) + 1);
-    r = send("GET", loc, NULL);
+    r = http_send("GET", loc, NULL);
     assert_int_equal(r.status, 202);
     assert_true(simproc_header(&r, "retry-after-ms", h, sizeof(h)));
     simproc_reply_free(&r);
@@ -551,7 +554,7 @@ static void test_faults_http(void **state)
              "%s" SUB "/providers/Microsoft.HybridCompute/machines?"
              "api-version=2024-07-10",
              p.url);
-    struct simproc_reply r = send("GET", u, NULL);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 429);
     char h[64];
     assert_true(simproc_header(&r, "Retry-After", h, sizeof(h)));
@@ -581,13 +584,13 @@ static void test_fault_opfail(void **state)
     create_vm(&p, "f-01", CL("seattle"), NULL); /* operation 1 */
     char u[1024];
     snprintf(u, sizeof(u), "%s/stop?" API, machine_url(&p, "f-01", VMI));
-    struct simproc_reply r = send("POST", u, NULL); /* operation 2: fails */
+    struct simproc_reply r = http_send("POST", u, NULL); /* operation 2: fails */
     assert_int_equal(r.status, 202);
     char aso[1024], loc[1024];
     assert_true(simproc_header(&r, "Azure-AsyncOperation", aso, sizeof(aso)));
     assert_true(simproc_header(&r, "Location", loc, sizeof(loc)));
     simproc_reply_free(&r);
-    r = send("GET", aso, NULL);
+    r = http_send("GET", aso, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_string_equal(jstr(j, "status"), "Failed");
@@ -596,7 +599,7 @@ static void test_fault_opfail(void **state)
     cJSON_Delete(j);
     simproc_reply_free(&r);
     /* The Location URL answers the ARM error body. */
-    r = send("GET", loc, NULL);
+    r = http_send("GET", loc, NULL);
     assert_true(r.status >= 400);
     j = cJSON_Parse(r.body);
     assert_non_null(jstr(j, "error.code"));
@@ -621,7 +624,7 @@ static void test_fault_stuckstop(void **state)
     create_vm(&p, "s-01", CL("seattle"), NULL);
     char u[1024];
     snprintf(u, sizeof(u), "%s/stop?" API, machine_url(&p, "s-01", VMI));
-    struct simproc_reply r = send("POST", u, NULL);
+    struct simproc_reply r = http_send("POST", u, NULL);
     assert_int_equal(r.status, 202);
     char aso[1024];
     assert_true(simproc_header(&r, "Azure-AsyncOperation", aso, sizeof(aso)));
@@ -632,6 +635,43 @@ static void test_fault_stuckstop(void **state)
     cJSON_Delete(j);
     expect_error("POST", u, NULL, 409, "AnotherOperationInProgress", NULL);
     assert_int_equal(simproc_stop(&p), 0);
+}
+
+/* slow holds back only its own answer: other clients are served meanwhile, and stopping the
+ * emulator answers the held request and exits cleanly. */
+static void test_fault_slow_holds_one(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--fleet", "2", "--faults", "slow:n=1:ms=600000", NULL};
+    struct simproc p;
+    assert_int_equal(simproc_start(&p, args), 0);
+    int port = atoi(strrchr(p.url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    const char req[] = "GET " SUB "/providers/Microsoft.HybridCompute/machines"
+                       "?api-version=2024-07-10 HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    /* Request 1 is held for ten minutes; request 2 is answered now (curl's 30 s timeout would
+     * fail it otherwise). */
+    char u[512];
+    snprintf(u, sizeof(u),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines"
+             "?api-version=2024-07-10",
+             p.url);
+    expect("GET", u, NULL, 200);
+    assert_int_equal(simproc_stop(&p), 0);
+    char buf[64] = "";
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    assert_true(n > 12);
+    buf[n] = '\0';
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    close(fd);
 }
 
 static char *read_all(const char *path)
@@ -692,12 +732,12 @@ static void test_state_file(void **state)
              "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-01/gpus?api-version=2026-03-15-preview",
              p.url);
-    struct simproc_reply r1 = send("GET", u, NULL);
+    struct simproc_reply r1 = http_send("GET", u, NULL);
     snprintf(u, sizeof(u),
              "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-02/gpus?api-version=2026-03-15-preview",
              p.url);
-    struct simproc_reply r2 = send("GET", u, NULL);
+    struct simproc_reply r2 = http_send("GET", u, NULL);
     assert_true(strstr(r1.body, "keep-01") || strstr(r2.body, "keep-01"));
     simproc_reply_free(&r1);
     simproc_reply_free(&r2);
@@ -734,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_faults_http),
         cmocka_unit_test(test_fault_opfail),
         cmocka_unit_test(test_fault_stuckstop),
+        cmocka_unit_test(test_fault_slow_holds_one),
         cmocka_unit_test(test_state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
