@@ -2,11 +2,14 @@
  * tests/integration/test_sim_api.c: gpup-sim over HTTP: reads, paging by machines list and by
  * Resource Graph, request ids, bad inputs, auth, the request log, options. Expected JSON and
  * status codes come from azure-local-api.md, written here by hand. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +23,8 @@
 #define SUB "/subscriptions/00000000-0000-0000-0000-000000000000"
 #define VMI_API "api-version=2025-09-01-preview"
 #define ARC_API "api-version=2024-07-10"
-#define VMI_PATH(rg, vm)                                                                       \
-    SUB "/resourceGroups/" rg "/providers/Microsoft.HybridCompute/machines/" vm               \
+#define VMI_PATH(rg, vm)                                                                           \
+    SUB "/resourceGroups/" rg "/providers/Microsoft.HybridCompute/machines/" vm                    \
         "/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default"
 
 static char *url(const struct simproc *p, const char *path)
@@ -70,8 +73,8 @@ static void assert_arm_error(const struct simproc_reply *r, long status, const c
     assert_non_null(j);
     assert_string_equal(jstr(j, "error.code"), code);
     assert_non_null(jstr(j, "error.message"));
-    assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(j, "error"), "details")));
+    assert_true(cJSON_IsArray(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "error"), "details")));
     cJSON_Delete(j);
 }
 
@@ -96,15 +99,15 @@ static int stop(void **state)
 
 static int setup_small(void **state)
 {
-    static const char *const args[] = {"--fleet", "50", "--hosts", "8", "--seed", "7",
-                                       "--op-ms", "0", NULL};
+    static const char *const args[] = {"--fleet", "50",      "--hosts", "8", "--seed",
+                                       "7",       "--op-ms", "0",       NULL};
     return start(state, args);
 }
 
 static int setup_1000(void **state)
 {
-    static const char *const args[] = {"--fleet", "1000", "--hosts", "8", "--seed", "11",
-                                       "--page-size", "100", NULL};
+    static const char *const args[] = {"--fleet", "1000",        "--hosts", "8", "--seed",
+                                       "11",      "--page-size", "100",     NULL};
     return start(state, args);
 }
 
@@ -181,8 +184,10 @@ static void test_get_vm(void **state)
     assert_int_equal(n, 50);
     assert_int_equal(nodes, 8); /* cluster nodes are Arc machines without kind HCI */
     char path[1024];
-    snprintf(path, sizeof(path), "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
-             "default?" VMI_API, names[0]);
+    snprintf(path, sizeof(path),
+             "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
+             "default?" VMI_API,
+             names[0]);
     const char *hdrs[] = {"x-ms-client-request-id: 11111111-2222-3333-4444-555555555555",
                           "Authorization: Bearer anything", NULL};
     struct simproc_reply r;
@@ -213,16 +218,18 @@ static void test_get_vm(void **state)
     simproc_reply_free(&r);
 
     /* The GA api-version has no GPU fields. */
-    snprintf(path, sizeof(path), "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
-             "default?api-version=2024-01-01", names[0]);
+    snprintf(path, sizeof(path),
+             "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
+             "default?api-version=2024-01-01",
+             names[0]);
     assert_int_equal(simproc_http("GET", url(p, path), NULL, NULL, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, "virtualMachineGPUs"));
     simproc_reply_free(&r);
 
     /* List under one machine: one item. */
-    snprintf(path, sizeof(path), "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances?"
-             VMI_API, names[0]);
+    snprintf(path, sizeof(path),
+             "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances?" VMI_API, names[0]);
     cJSON *list = get_json(url(p, path), 200);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list, "value")), 1);
     cJSON_Delete(list);
@@ -235,8 +242,8 @@ static void test_generation_is_deterministic(void **state)
     static const char *const args[] = {"--fleet", "50", "--hosts", "8", "--seed", "7", NULL};
     struct simproc q;
     assert_int_equal(simproc_start(&q, args), 0);
-    const char *path = SUB "/resourceGroups/ml-rg/providers/Microsoft.HybridCompute/machines?"
-                           ARC_API;
+    const char *path =
+        SUB "/resourceGroups/ml-rg/providers/Microsoft.HybridCompute/machines?" ARC_API;
     struct simproc_reply a, b;
     assert_int_equal(simproc_http("GET", url(p, path), NULL, NULL, NULL, &a), 0);
     assert_int_equal(simproc_http("GET", url(&q, path), NULL, NULL, NULL, &b), 0);
@@ -263,8 +270,7 @@ static void test_paging_machines(void **state)
     free_names(names, n);
 
     /* By resource group: the workload groups hold every VM between them. */
-    static const char *const rgs[] = {"ml-rg", "vdi-rg", "render-rg", "dev-rg", "web-rg",
-                                      "db-rg"};
+    static const char *const rgs[] = {"ml-rg", "vdi-rg", "render-rg", "dev-rg", "web-rg", "db-rg"};
     size_t sum = 0;
     for (size_t i = 0; i < 6; i++) {
         char path[512];
@@ -350,8 +356,9 @@ static void test_paging_graph(void **state)
 
     /* Filtered by resource group: as many as the machines list shows for that group. */
     char **names;
-    size_t ml = list_hci(p, url(p, SUB "/resourceGroups/ml-rg/providers/"
-                                       "Microsoft.HybridCompute/machines?" ARC_API),
+    size_t ml = list_hci(p,
+                         url(p, SUB "/resourceGroups/ml-rg/providers/"
+                                    "Microsoft.HybridCompute/machines?" ARC_API),
                          &names, NULL, NULL);
     free_names(names, ml);
     const char *qrg = "Resources | where type =~ 'Microsoft.AzureStackHCI/virtualMachineInstances'"
@@ -384,9 +391,11 @@ static void test_bad_inputs(void **state)
     assert_arm_error(&r, 415, "UnsupportedMediaType");
     simproc_reply_free(&r);
 
-    assert_int_equal(simproc_http("GET", url(p, SUB "/resourceGroups/ml-rg/providers/"
-                                                   "Microsoft.Nope/things?" VMI_API),
-                                  NULL, NULL, NULL, &r), 0);
+    assert_int_equal(simproc_http("GET",
+                                  url(p, SUB "/resourceGroups/ml-rg/providers/"
+                                             "Microsoft.Nope/things?" VMI_API),
+                                  NULL, NULL, NULL, &r),
+                     0);
     assert_arm_error(&r, 404, "InvalidResourceType");
     simproc_reply_free(&r);
 
@@ -394,27 +403,31 @@ static void test_bad_inputs(void **state)
     assert_arm_error(&r, 404, "InvalidResourceType");
     simproc_reply_free(&r);
 
-    assert_int_equal(simproc_http("GET", url(p, VMI_PATH("ml-rg", "train-01")
-                                                "?api-version=2023-01-01"),
-                                  NULL, NULL, NULL, &r), 0);
+    assert_int_equal(simproc_http("GET",
+                                  url(p, VMI_PATH("ml-rg", "train-01") "?api-version=2023-01-01"),
+                                  NULL, NULL, NULL, &r),
+                     0);
     assert_arm_error(&r, 400, "InvalidApiVersionParameter");
     assert_non_null(strstr(r.body, "2025-09-01-preview")); /* lists the supported versions */
     simproc_reply_free(&r);
 
-    assert_int_equal(simproc_http("GET", url(p, VMI_PATH("ml-rg", "train-01")), NULL, NULL,
-                                  NULL, &r), 0);
+    assert_int_equal(
+        simproc_http("GET", url(p, VMI_PATH("ml-rg", "train-01")), NULL, NULL, NULL, &r), 0);
     assert_arm_error(&r, 400, "MissingApiVersionParameter");
     simproc_reply_free(&r);
 
-    assert_int_equal(simproc_http("GET", url(p, "/subscriptions/11111111-1111-1111-1111-"
-                                                "111111111111/providers/Microsoft.HybridCompute/"
-                                                "machines?" ARC_API),
-                                  NULL, NULL, NULL, &r), 0);
+    assert_int_equal(simproc_http("GET",
+                                  url(p, "/subscriptions/11111111-1111-1111-1111-"
+                                         "111111111111/providers/Microsoft.HybridCompute/"
+                                         "machines?" ARC_API),
+                                  NULL, NULL, NULL, &r),
+                     0);
     assert_arm_error(&r, 404, "SubscriptionNotFound");
     simproc_reply_free(&r);
 
-    assert_int_equal(simproc_http("GET", url(p, VMI_PATH("ml-rg", "no-such-vm") "?" VMI_API),
-                                  NULL, NULL, NULL, &r), 0);
+    assert_int_equal(simproc_http("GET", url(p, VMI_PATH("ml-rg", "no-such-vm") "?" VMI_API), NULL,
+                                  NULL, NULL, &r),
+                     0);
     assert_arm_error(&r, 404, "ResourceNotFound");
     simproc_reply_free(&r);
 
@@ -480,11 +493,13 @@ static void test_edge_gpus(void **state)
     assert_string_equal(jstr(j, "name"), "gpu-1");
     cJSON_Delete(j);
     struct simproc_reply r;
-    assert_int_equal(simproc_http("GET", url(p, SUB "/resourceGroups/azlocal-seattle-rg/"
-                                                   "providers/Microsoft.AzureStackHCI/"
-                                                   "edgeMachines/node-77/gpus"
-                                                   "?api-version=2026-03-15-preview"),
-                                  NULL, NULL, NULL, &r), 0);
+    assert_int_equal(simproc_http("GET",
+                                  url(p, SUB "/resourceGroups/azlocal-seattle-rg/"
+                                             "providers/Microsoft.AzureStackHCI/"
+                                             "edgeMachines/node-77/gpus"
+                                             "?api-version=2026-03-15-preview"),
+                                  NULL, NULL, NULL, &r),
+                     0);
     assert_arm_error(&r, 404, "ResourceNotFound");
     simproc_reply_free(&r);
 }
@@ -500,8 +515,9 @@ static void test_log_lines(void **state)
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     struct simproc_reply r;
-    assert_int_equal(simproc_http("GET", url(&p, VMI_PATH("ml-rg", "nope") "?" VMI_API), NULL,
-                                  NULL, NULL, &r), 0);
+    assert_int_equal(
+        simproc_http("GET", url(&p, VMI_PATH("ml-rg", "nope") "?" VMI_API), NULL, NULL, NULL, &r),
+        0);
     assert_int_equal(r.status, 404);
     simproc_reply_free(&r);
     /* Lines are flushed per request: readable while the sim runs. */

@@ -3,16 +3,22 @@
  * VM instance, poll), stop -> PATCH GPUs -> start with both polling styles, every service rule
  * with its documented status and code (VM unchanged after), each injected fault, and the
  * state file across restarts. Expected answers written by hand from azure-local-api.md. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +29,8 @@
 #define SUBID "00000000-0000-0000-0000-000000000000"
 #define SUB "/subscriptions/" SUBID
 #define API "api-version=2025-09-01-preview"
-#define CL(city)                                                                               \
-    SUB "/resourceGroups/azlocal-" city "-rg/providers/Microsoft.ExtendedLocation/"            \
+#define CL(city)                                                                                   \
+    SUB "/resourceGroups/azlocal-" city "-rg/providers/Microsoft.ExtendedLocation/"                \
         "customLocations/cl-" city
 #define GPUS_BODY(list) "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":" list "}}}"
 
@@ -64,7 +70,7 @@ static const cJSON *gpus_of(const cJSON *vm)
     return cJSON_GetObjectItemCaseSensitive(hw, "virtualMachineGPUs");
 }
 
-static struct simproc_reply send(const char *method, const char *u, const char *body)
+static struct simproc_reply http_send(const char *method, const char *u, const char *body)
 {
     struct simproc_reply r;
     int rc = simproc_http(method, u, body, NULL, NULL, &r);
@@ -76,7 +82,7 @@ static struct simproc_reply send(const char *method, const char *u, const char *
 
 static void expect(const char *method, const char *u, const char *body, long status)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != status)
         fprintf(stderr, "%s %s -> %ld %s (wanted %ld)\n", method, u, r.status, r.body, status);
     assert_int_equal(r.status, status);
@@ -86,7 +92,7 @@ static void expect(const char *method, const char *u, const char *body, long sta
 static void expect_error(const char *method, const char *u, const char *body, long status,
                          const char *code, const char *target)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != status)
         fprintf(stderr, "%s %s -> %ld %s (wanted %ld %s)\n", method, u, r.status, r.body, status,
                 code);
@@ -105,7 +111,7 @@ static cJSON *get_vm(const struct simproc *p, const char *vm)
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, vm, VMI));
-    struct simproc_reply r = send("GET", u, NULL);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_non_null(j);
@@ -117,7 +123,7 @@ static char *vm_text(const struct simproc *p, const char *vm)
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, vm, VMI));
-    struct simproc_reply r = send("GET", u, NULL);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     char *t = r.body;
     r.body = NULL;
@@ -130,7 +136,7 @@ static const char *poll_async(const char *u, int max_polls)
 {
     static char status[32];
     for (int i = 0; i < max_polls; i++) {
-        struct simproc_reply r = send("GET", u, NULL);
+        struct simproc_reply r = http_send("GET", u, NULL);
         assert_int_equal(r.status, 200);
         cJSON *j = cJSON_Parse(r.body);
         assert_non_null(j);
@@ -149,7 +155,7 @@ static const char *poll_async(const char *u, int max_polls)
  * Location poll (or 200 for async Succeeded). */
 static void run_lro(const char *method, const char *u, const char *body, bool use_location)
 {
-    struct simproc_reply r = send(method, u, body);
+    struct simproc_reply r = http_send(method, u, body);
     if (r.status != 202 && r.status != 200 && r.status != 201)
         fprintf(stderr, "%s %s -> %ld %s\n", method, u, r.status, r.body);
     assert_true(r.status == 202 || r.status == 200 || r.status == 201);
@@ -167,7 +173,7 @@ static void run_lro(const char *method, const char *u, const char *body, bool us
     simproc_reply_free(&r);
     if (use_location && has_loc) {
         for (int i = 0; i < 5; i++) {
-            struct simproc_reply q = send("GET", loc, NULL);
+            struct simproc_reply q = http_send("GET", loc, NULL);
             long st = q.status;
             simproc_reply_free(&q);
             if (st != 202) {
@@ -185,8 +191,10 @@ static void create_vm(const struct simproc *p, const char *vm, const char *cl,
 {
     char u[1024];
     snprintf(u, sizeof(u), "%s?api-version=2024-07-10", machine_url(p, vm, ""));
-    expect("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\",\"identity\":{\"type\":"
-                     "\"SystemAssigned\"}}", 201);
+    expect("PUT", u,
+           "{\"location\":\"westus2\",\"kind\":\"HCI\",\"identity\":{\"type\":"
+           "\"SystemAssigned\"}}",
+           201);
     char body[2048];
     snprintf(body, sizeof(body),
              "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"},"
@@ -248,8 +256,9 @@ static void test_create_vm(void **state)
     struct simproc *p = *state;
     char u[1024];
     snprintf(u, sizeof(u), "%s?api-version=2024-07-10", machine_url(p, "train-01", ""));
-    struct simproc_reply r = send("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\","
-                                            "\"identity\":{\"type\":\"SystemAssigned\"}}");
+    struct simproc_reply r = http_send("PUT", u,
+                                       "{\"location\":\"westus2\",\"kind\":\"HCI\","
+                                       "\"identity\":{\"type\":\"SystemAssigned\"}}");
     assert_int_equal(r.status, 201);
     cJSON *m = cJSON_Parse(r.body);
     assert_string_equal(jstr(m, "kind"), "HCI");
@@ -266,7 +275,7 @@ static void test_create_vm(void **state)
              "\"adminPassword\":\"Secret-123\"}}}",
              CL("seattle"));
     snprintf(u, sizeof(u), "%s?" API, machine_url(p, "train-01", VMI));
-    r = send("PUT", u, body);
+    r = http_send("PUT", u, body);
     assert_int_equal(r.status, 201);
     assert_null(strstr(r.body, "Secret-123")); /* adminPassword is never returned */
     cJSON *vm = cJSON_Parse(r.body);
@@ -288,18 +297,19 @@ static void test_create_vm(void **state)
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "partitionSizeMB")->valueint,
         3648);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0),
-                                                               "gpuName")));
+    assert_true(
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "gpuName")));
     char node[32];
     snprintf(node, sizeof(node), "%s", jstr(vm, "properties.hostNodeName"));
     assert_true(strcmp(node, "node-01") == 0 || strcmp(node, "node-02") == 0);
     cJSON_Delete(vm);
 
     /* The partition shows in the host inventory. */
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/%s/gpus?api-version=2026-03-15-preview",
              p->url, node);
-    r = send("GET", u, NULL);
+    r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "train-01"));
     simproc_reply_free(&r);
@@ -384,6 +394,8 @@ static void test_rules(void **state)
     /* vm-stopped: the VM is Running. */
     expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"}]"), 409, "VmMustBeStopped",
                  NULL);
+    /* Even an unchanged list: the field is validated whenever it is sent. */
+    expect_error("PATCH", u, GPUS_BODY("[]"), 409, "VmMustBeStopped", NULL);
     char *after = vm_text(p, "sea-01");
     assert_string_equal(before, after);
     free(after);
@@ -391,11 +403,13 @@ static void test_rules(void **state)
 
     power(p, "sea-01", "stop", false);
     before = vm_text(p, "sea-01");
-    expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
-                                       "\"GpuP\"}]"),
+    expect_error("PATCH", u,
+                 GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
+                           "\"GpuP\"}]"),
                  400, "TooManyGpuPartitions", NULL);
-    expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
-                                       "\"GpuDDA\"}]"),
+    expect_error("PATCH", u,
+                 GPUS_BODY("[{\"assignmentType\":\"GpuP\"},{\"assignmentType\":"
+                           "\"GpuDDA\"}]"),
                  400, "InvalidGpuAssignment", NULL);
     expect_error("PATCH", u, GPUS_BODY("[{\"assignmentType\":\"GpuX\"}]"), 400, "InvalidParameter",
                  "properties.hardwareProfile.virtualMachineGPUs[0].assignmentType");
@@ -481,7 +495,7 @@ static void test_busy_and_slow_ops(void **state)
 {
     (void)state;
     /* Operations that take long: 202 on Location polls, InProgress, transient power state. */
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "600000",
+    static const char *const args[] = {"--fleet",          "0", "--hosts", "2", "--op-ms", "600000",
                                        "--retry-after-ms", "5", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
@@ -490,10 +504,9 @@ static void test_busy_and_slow_ops(void **state)
     expect("PUT", u, "{\"location\":\"westus2\",\"kind\":\"HCI\"}", 201);
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"}}",
-             CL("seattle"));
+             "{\"extendedLocation\":{\"type\":\"CustomLocation\",\"name\":\"%s\"}}", CL("seattle"));
     snprintf(u, sizeof(u), "%s?" API, machine_url(&p, "w-01", VMI));
-    struct simproc_reply r = send("PUT", u, body);
+    struct simproc_reply r = http_send("PUT", u, body);
     assert_int_equal(r.status, 201);
     char h[1024];
     assert_true(simproc_header(&r, "retry-after-ms", h, sizeof(h)));
@@ -501,7 +514,7 @@ static void test_busy_and_slow_ops(void **state)
     assert_false(simproc_header(&r, "Retry-After", h, sizeof(h)));
     assert_true(simproc_header(&r, "Azure-AsyncOperation", h, sizeof(h)));
     simproc_reply_free(&r);
-    r = send("GET", h, NULL);
+    r = http_send("GET", h, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_string_equal(jstr(j, "status"), "InProgress");
@@ -517,7 +530,7 @@ static void test_busy_and_slow_ops(void **state)
     assert_non_null(at);
     memcpy(at, "operationResults ", 17);
     memmove(at + 16, at + 17, strlen(at + 17) + 1);
-    r = send("GET", loc, NULL);
+    r = http_send("GET", loc, NULL);
     assert_int_equal(r.status, 202);
     assert_true(simproc_header(&r, "retry-after-ms", h, sizeof(h)));
     simproc_reply_free(&r);
@@ -537,9 +550,11 @@ static void test_faults_http(void **state)
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     char u[512];
-    snprintf(u, sizeof(u), "%s" SUB "/providers/Microsoft.HybridCompute/machines?"
-             "api-version=2024-07-10", p.url);
-    struct simproc_reply r = send("GET", u, NULL);
+    snprintf(u, sizeof(u),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines?"
+             "api-version=2024-07-10",
+             p.url);
+    struct simproc_reply r = http_send("GET", u, NULL);
     assert_int_equal(r.status, 429);
     char h[64];
     assert_true(simproc_header(&r, "Retry-After", h, sizeof(h)));
@@ -562,20 +577,20 @@ static void test_faults_http(void **state)
 static void test_fault_opfail(void **state)
 {
     (void)state;
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "0",
-                                       "--faults", "opfail:n=2", NULL};
+    static const char *const args[] = {"--fleet", "0",        "--hosts",    "2", "--op-ms",
+                                       "0",       "--faults", "opfail:n=2", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "f-01", CL("seattle"), NULL); /* operation 1 */
     char u[1024];
     snprintf(u, sizeof(u), "%s/stop?" API, machine_url(&p, "f-01", VMI));
-    struct simproc_reply r = send("POST", u, NULL); /* operation 2: fails */
+    struct simproc_reply r = http_send("POST", u, NULL); /* operation 2: fails */
     assert_int_equal(r.status, 202);
     char aso[1024], loc[1024];
     assert_true(simproc_header(&r, "Azure-AsyncOperation", aso, sizeof(aso)));
     assert_true(simproc_header(&r, "Location", loc, sizeof(loc)));
     simproc_reply_free(&r);
-    r = send("GET", aso, NULL);
+    r = http_send("GET", aso, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
     assert_string_equal(jstr(j, "status"), "Failed");
@@ -584,7 +599,7 @@ static void test_fault_opfail(void **state)
     cJSON_Delete(j);
     simproc_reply_free(&r);
     /* The Location URL answers the ARM error body. */
-    r = send("GET", loc, NULL);
+    r = http_send("GET", loc, NULL);
     assert_true(r.status >= 400);
     j = cJSON_Parse(r.body);
     assert_non_null(jstr(j, "error.code"));
@@ -602,14 +617,14 @@ static void test_fault_opfail(void **state)
 static void test_fault_stuckstop(void **state)
 {
     (void)state;
-    static const char *const args[] = {"--fleet", "0", "--hosts", "2", "--op-ms", "0",
-                                       "--faults", "stuckstop:n=1", NULL};
+    static const char *const args[] = {"--fleet", "0",        "--hosts",       "2", "--op-ms",
+                                       "0",       "--faults", "stuckstop:n=1", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "s-01", CL("seattle"), NULL);
     char u[1024];
     snprintf(u, sizeof(u), "%s/stop?" API, machine_url(&p, "s-01", VMI));
-    struct simproc_reply r = send("POST", u, NULL);
+    struct simproc_reply r = http_send("POST", u, NULL);
     assert_int_equal(r.status, 202);
     char aso[1024];
     assert_true(simproc_header(&r, "Azure-AsyncOperation", aso, sizeof(aso)));
@@ -620,6 +635,43 @@ static void test_fault_stuckstop(void **state)
     cJSON_Delete(j);
     expect_error("POST", u, NULL, 409, "AnotherOperationInProgress", NULL);
     assert_int_equal(simproc_stop(&p), 0);
+}
+
+/* slow holds back only its own answer: other clients are served meanwhile, and stopping the
+ * emulator answers the held request and exits cleanly. */
+static void test_fault_slow_holds_one(void **state)
+{
+    (void)state;
+    static const char *const args[] = {"--fleet", "2", "--faults", "slow:n=1:ms=600000", NULL};
+    struct simproc p;
+    assert_int_equal(simproc_start(&p, args), 0);
+    int port = atoi(strrchr(p.url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    const char req[] = "GET " SUB "/providers/Microsoft.HybridCompute/machines"
+                       "?api-version=2024-07-10 HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    /* Request 1 is held for ten minutes; request 2 is answered now (curl's 30 s timeout would
+     * fail it otherwise). */
+    char u[512];
+    snprintf(u, sizeof(u),
+             "%s" SUB "/providers/Microsoft.HybridCompute/machines"
+             "?api-version=2024-07-10",
+             p.url);
+    expect("GET", u, NULL, 200);
+    assert_int_equal(simproc_stop(&p), 0);
+    char buf[64] = "";
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    assert_true(n > 12);
+    buf[n] = '\0';
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    close(fd);
 }
 
 static char *read_all(const char *path)
@@ -648,8 +700,8 @@ static void test_state_file(void **state)
     assert_non_null(mkdtemp(dir));
     char path[256];
     snprintf(path, sizeof(path), "%s/fleet.json", dir);
-    const char *const args[] = {"--fleet", "20", "--hosts", "4", "--op-ms", "0", "--state",
-                                path, NULL};
+    const char *const args[] = {"--fleet", "20",      "--hosts", "4", "--op-ms",
+                                "0",       "--state", path,      NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
     create_vm(&p, "keep-01", CL("seattle"), NULL);
@@ -676,14 +728,16 @@ static void test_state_file(void **state)
     cJSON_Delete(j);
     /* The pool came back too: the partition is still taken (15 left of 16). */
     char u[512];
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-01/gpus?api-version=2026-03-15-preview",
              p.url);
-    struct simproc_reply r1 = send("GET", u, NULL);
-    snprintf(u, sizeof(u), "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
+    struct simproc_reply r1 = http_send("GET", u, NULL);
+    snprintf(u, sizeof(u),
+             "%s" SUB "/resourceGroups/azlocal-seattle-rg/providers/"
              "Microsoft.AzureStackHCI/edgeMachines/node-02/gpus?api-version=2026-03-15-preview",
              p.url);
-    struct simproc_reply r2 = send("GET", u, NULL);
+    struct simproc_reply r2 = http_send("GET", u, NULL);
     assert_true(strstr(r1.body, "keep-01") || strstr(r2.body, "keep-01"));
     simproc_reply_free(&r1);
     simproc_reply_free(&r2);
@@ -720,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_faults_http),
         cmocka_unit_test(test_fault_opfail),
         cmocka_unit_test(test_fault_stuckstop),
+        cmocka_unit_test(test_fault_slow_holds_one),
         cmocka_unit_test(test_state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,8 +99,7 @@ int simproc_start(struct simproc *p, const char *const *args)
     const char *prefix = "listening on ";
     if (strncmp(line, prefix, strlen(prefix)) != 0 ||
         strlen(line) - strlen(prefix) >= sizeof(p->url)) {
-        fprintf(stderr, "simproc: %s did not start (first line \"%s\")\n", simproc_binary(),
-                line);
+        fprintf(stderr, "simproc: %s did not start (first line \"%s\")\n", simproc_binary(), line);
         (void)simproc_stop(p);
         return -1;
     }
@@ -188,9 +187,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-int simproc_http(const char *method, const char *url, const char *body,
-                 const char *content_type, const char *const *headers,
-                 struct simproc_reply *out)
+int simproc_http(const char *method, const char *url, const char *body, const char *content_type,
+                 const char *const *headers, struct simproc_reply *out)
 {
     memset(out, 0, sizeof(*out));
     CURL *c = curl_easy_init();

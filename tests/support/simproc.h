@@ -11,8 +11,8 @@
 
 struct simproc {
     pid_t pid;
-    char url[128];       /* "http://127.0.0.1:PORT" */
-    int out_fd;          /* the rest of the child's stdout */
+    char url[128]; /* "http://127.0.0.1:PORT" */
+    int out_fd;    /* the rest of the child's stdout */
 };
 
 /* Starts gpup-sim with the given extra arguments (NULL-terminated; may be NULL); adds
@@ -30,18 +30,17 @@ const char *simproc_binary(void);
 
 /* One HTTP exchange. */
 struct simproc_reply {
-    long status;         /* 0: no answer (connection reset, timeout) */
-    char *body;          /* NUL-terminated, owned */
+    long status; /* 0: no answer (connection reset, timeout) */
+    char *body;  /* NUL-terminated, owned */
     size_t body_len;
-    char *headers;       /* raw header block, owned */
+    char *headers; /* raw header block, owned */
 };
 
 /* Sends method url with body (NULL: none) and content type (NULL: application/json when a
  * body is given), plus extra header lines (NULL-terminated, may be NULL). Returns 0 when an
  * answer arrived (any status), -1 otherwise. */
-int simproc_http(const char *method, const char *url, const char *body,
-                 const char *content_type, const char *const *headers,
-                 struct simproc_reply *out);
+int simproc_http(const char *method, const char *url, const char *body, const char *content_type,
+                 const char *const *headers, struct simproc_reply *out);
 /* Value of a response header (case-insensitive name) into buf; false when absent. */
 bool simproc_header(const struct simproc_reply *r, const char *name, char *buf, size_t n);
 void simproc_reply_free(struct simproc_reply *r);
