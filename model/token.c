@@ -27,45 +27,14 @@ void token_wipe_free(char *p, size_t len)
     free(p);
 }
 
-void token_secret_wipe(struct gp_secret *s)
+const char *token_secret_str(const struct gp_secret *s)
 {
-    if (!s)
-        return;
-    if (s->data)
-        token_wipe_free(s->data, s->len + 1);
-    s->data = NULL;
-    s->len = 0;
-}
-
-enum gp_status token_secret_set(struct gp_secret *s, const char *bytes, size_t len)
-{
-    char *p = malloc(len + 1);
-    if (!p)
-        return GP_E_NOMEM;
-    if (len)
-        memcpy(p, bytes, len);
-    p[len] = '\0';
-    token_secret_wipe(s);
-    s->data = p;
-    s->len = len;
-    return GP_OK;
-}
-
-bool token_secret_present(const struct gp_secret *s)
-{
-    return s && s->data && s->len > 0;
+    return (const char *)gp_secret_bytes(s);
 }
 
 bool token_secret_equal(const struct gp_secret *a, const struct gp_secret *b)
 {
-    size_t la = token_secret_present(a) ? a->len : 0;
-    size_t lb = token_secret_present(b) ? b->len : 0;
-    if (la != lb)
-        return false;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < la; i++)
-        diff |= (unsigned char)(a->data[i] ^ b->data[i]);
-    return diff == 0;
+    return gp_secret_equal(a, gp_secret_bytes(b), gp_secret_len(b));
 }
 
 /* --- names ------------------------------------------------------------------------------- */
@@ -106,8 +75,8 @@ void token_clear(struct token *t)
 {
     if (!t)
         return;
-    token_secret_wipe(&t->access);
-    token_secret_wipe(&t->refresh);
+    gp_secret_clear(&t->access);
+    gp_secret_clear(&t->refresh);
     memset(t, 0, sizeof(*t));
 }
 
@@ -124,7 +93,7 @@ void token_device_code_clear(struct token_device_code *dc)
 {
     if (!dc)
         return;
-    token_secret_wipe(&dc->device_code);
+    gp_secret_clear(&dc->device_code);
     memset(dc, 0, sizeof(*dc));
 }
 
@@ -202,7 +171,7 @@ static enum gp_status take_access_token(const cJSON *root, const char *key, cons
     const char *at = json_str(root, key);
     if (!at || !at[0])
         return gp_error_set(err, GP_E_PARSE, "%s: missing %s", what, key);
-    if (token_secret_set(&t->access, at, strlen(at)) != GP_OK)
+    if (gp_secret_set(&t->access, at, strlen(at)) != GP_OK)
         return gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     return GP_OK;
 }
@@ -239,7 +208,7 @@ enum gp_status token_parse_v2(const char *body, size_t len, int64_t now, struct 
     if (st == GP_OK) {
         t.expires_on = now + expires_in;
         const char *rt = json_str(root, "refresh_token");
-        if (rt && rt[0] && token_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
+        if (rt && rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
             st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     }
     json_free(root);
@@ -361,15 +330,15 @@ enum gp_status token_from_text(const char *text, size_t len, enum token_source s
                                 "the token holds a space or a control character");
     }
     struct token t = {.source = src};
-    if (token_secret_set(&t.access, text + b, e - b) != GP_OK)
+    if (gp_secret_set(&t.access, text + b, e - b) != GP_OK)
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     text_copy(t.token_type, sizeof(t.token_type), "Bearer");
     token_move(out, &t);
     return GP_OK;
 }
 
-enum gp_status token_parse_device_code(const char *body, size_t len,
-                                       struct token_device_code *out, struct gp_error *err)
+enum gp_status token_parse_device_code(const char *body, size_t len, struct token_device_code *out,
+                                       struct gp_error *err)
 {
     static const char what[] = "device code answer";
     cJSON *root;
@@ -404,7 +373,7 @@ enum gp_status token_parse_device_code(const char *body, size_t len,
                      dc.verification_uri, dc.user_code);
             text_copy(dc.message, sizeof(dc.message), line);
         }
-        if (token_secret_set(&dc.device_code, code, strlen(code)) != GP_OK)
+        if (gp_secret_set(&dc.device_code, code, strlen(code)) != GP_OK)
             st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     }
     json_free(root);
@@ -487,7 +456,7 @@ enum token_oauth_error token_parse_oauth_error(const char *body, size_t len, int
 
 bool token_needs_refresh(const struct token *t, int64_t now, int64_t margin_s)
 {
-    if (!t || !token_secret_present(&t->access))
+    if (!t || !gp_secret_is_set(&t->access))
         return true;
     if (t->expires_on == 0)
         return false; /* unknown: used until a 401 says otherwise */
@@ -573,10 +542,8 @@ enum gp_status token_cache_to_json(const struct token *t, const char *client_id,
     if (!root)
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     bool ok = cJSON_AddStringToObject(root, "source", token_source_name(t->source)) &&
-              cJSON_AddStringToObject(root, "access_token",
-                                      t->access.data ? t->access.data : "") &&
-              cJSON_AddStringToObject(root, "refresh_token",
-                                      t->refresh.data ? t->refresh.data : "") &&
+              cJSON_AddStringToObject(root, "access_token", token_secret_str(&t->access)) &&
+              cJSON_AddStringToObject(root, "refresh_token", token_secret_str(&t->refresh)) &&
               cJSON_AddNumberToObject(root, "expires_on", (double)t->expires_on) &&
               cJSON_AddStringToObject(root, "tenant", t->tenant) &&
               cJSON_AddStringToObject(root, "client_id", client_id ? client_id : "");
@@ -615,9 +582,9 @@ enum gp_status token_cache_from_json(const char *body, size_t len, struct token 
         st = gp_error_set(err, GP_E_PARSE, "%s: missing access_token", what);
     if (st == GP_OK && !json_int(root, "expires_on", &t.expires_on))
         st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
-    if (st == GP_OK && at[0] && token_secret_set(&t.access, at, strlen(at)) != GP_OK)
+    if (st == GP_OK && at[0] && gp_secret_set(&t.access, at, strlen(at)) != GP_OK)
         st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
-    if (st == GP_OK && rt[0] && token_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
+    if (st == GP_OK && rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
         st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     if (st == GP_OK) {
         const char *ten = json_str(root, "tenant");

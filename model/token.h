@@ -3,7 +3,8 @@
  * the Arc managed identity endpoint and the Azure CLI answer (azure-local-api.md 5), OAuth
  * error bodies turned into one clear line, the device-code answer, the refresh decision, the
  * form encoding of token requests and the 0600 cache file's JSON. Pure: no I/O, time passed
- * in. Every token lives in a struct gp_secret, wiped before it is freed (style.md 7). */
+ * in. Every token lives in a struct gp_secret (model/secret.h), wiped before it is freed
+ * (style.md 7). */
 #ifndef GPUP_MODEL_TOKEN_H
 #define GPUP_MODEL_TOKEN_H
 
@@ -12,37 +13,25 @@
 #include <stdint.h>
 
 #include "model/buf.h"
+#include "model/secret.h"
 #include "model/status.h"
 
-#ifndef GPUP_MODEL_SECRET_H
-/* Minimal secret record until model/secret.h (config helper) lands: bytes plus a length, so a
- * secret cannot slip into a "%s". data is owned, NUL-terminated for the few APIs that need a
- * C string, and wiped with explicit_bzero before free. */
-struct gp_secret {
-    char *data;
-    size_t len;
-};
-#endif
-
-/* Copies len bytes into s (replacing and wiping what it held). GP_E_NOMEM. */
-GP_NODISCARD enum gp_status token_secret_set(struct gp_secret *s, const char *bytes, size_t len);
-/* Wipes and frees; s is empty afterwards. NULL-safe. */
-void token_secret_wipe(struct gp_secret *s);
-/* True when s holds at least one byte. */
-bool token_secret_present(const struct gp_secret *s);
+/* The bytes as a C string for APIs that need one ("" when empty); borrowed, never to be
+ * printed. */
+const char *token_secret_str(const struct gp_secret *s);
 /* Constant-time-ish equality of two secrets (both empty: true). */
 bool token_secret_equal(const struct gp_secret *a, const struct gp_secret *b);
 /* Wipes a plain buffer (explicit_bzero), then frees it. NULL-safe. */
 void token_wipe_free(char *p, size_t len);
 
 /* Where a token came from. */
-#define TOKEN_SOURCES(X)                                                                       \
-    X(TOKEN_SOURCE_NONE, "none")                                                               \
-    X(TOKEN_SOURCE_STATIC, "token")                                                            \
-    X(TOKEN_SOURCE_AZ_CLI, "azure-cli")                                                        \
-    X(TOKEN_SOURCE_SERVICE_PRINCIPAL, "service-principal")                                     \
-    X(TOKEN_SOURCE_DEVICE_CODE, "device-code")                                                 \
-    X(TOKEN_SOURCE_MANAGED_IDENTITY, "managed-identity")                                       \
+#define TOKEN_SOURCES(X)                                                                           \
+    X(TOKEN_SOURCE_NONE, "none")                                                                   \
+    X(TOKEN_SOURCE_STATIC, "token")                                                                \
+    X(TOKEN_SOURCE_AZ_CLI, "azure-cli")                                                            \
+    X(TOKEN_SOURCE_SERVICE_PRINCIPAL, "service-principal")                                         \
+    X(TOKEN_SOURCE_DEVICE_CODE, "device-code")                                                     \
+    X(TOKEN_SOURCE_MANAGED_IDENTITY, "managed-identity")                                           \
     X(TOKEN_SOURCE_CACHE, "cache")
 
 #define TOKEN_SOURCE_ENUM_(id, name) id,
@@ -82,9 +71,8 @@ GP_NODISCARD enum gp_status token_parse_v2(const char *body, size_t len, int64_t
 
 /* Managed identity answer {access_token, expires_on (string or number), token_type}; falls
  * back to expires_in when expires_on is missing. */
-GP_NODISCARD enum gp_status token_parse_managed_identity(const char *body, size_t len,
-                                                         int64_t now, struct token *out,
-                                                         struct gp_error *err);
+GP_NODISCARD enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_t now,
+                                                         struct token *out, struct gp_error *err);
 
 /* `az account get-access-token -o json` output {accessToken, expires_on | expiresOn,
  * subscription, tenant, tokenType}. expiresOn ("2026-11-25 10:00:00.000000") is local time. */
@@ -111,17 +99,17 @@ GP_NODISCARD enum gp_status token_parse_device_code(const char *body, size_t len
 void token_device_code_clear(struct token_device_code *dc);
 
 /* The OAuth errors a login flow reacts to. */
-#define TOKEN_OAUTH_ERRORS(X)                                                                  \
-    X(TOKEN_OAUTH_OTHER, "")                                                                   \
-    X(TOKEN_OAUTH_AUTHORIZATION_PENDING, "authorization_pending")                              \
-    X(TOKEN_OAUTH_SLOW_DOWN, "slow_down")                                                      \
-    X(TOKEN_OAUTH_AUTHORIZATION_DECLINED, "authorization_declined")                            \
-    X(TOKEN_OAUTH_EXPIRED_TOKEN, "expired_token")                                              \
-    X(TOKEN_OAUTH_BAD_VERIFICATION_CODE, "bad_verification_code")                              \
-    X(TOKEN_OAUTH_INVALID_CLIENT, "invalid_client")                                            \
-    X(TOKEN_OAUTH_INVALID_GRANT, "invalid_grant")                                              \
-    X(TOKEN_OAUTH_INVALID_REQUEST, "invalid_request")                                          \
-    X(TOKEN_OAUTH_UNAUTHORIZED_CLIENT, "unauthorized_client")                                  \
+#define TOKEN_OAUTH_ERRORS(X)                                                                      \
+    X(TOKEN_OAUTH_OTHER, "")                                                                       \
+    X(TOKEN_OAUTH_AUTHORIZATION_PENDING, "authorization_pending")                                  \
+    X(TOKEN_OAUTH_SLOW_DOWN, "slow_down")                                                          \
+    X(TOKEN_OAUTH_AUTHORIZATION_DECLINED, "authorization_declined")                                \
+    X(TOKEN_OAUTH_EXPIRED_TOKEN, "expired_token")                                                  \
+    X(TOKEN_OAUTH_BAD_VERIFICATION_CODE, "bad_verification_code")                                  \
+    X(TOKEN_OAUTH_INVALID_CLIENT, "invalid_client")                                                \
+    X(TOKEN_OAUTH_INVALID_GRANT, "invalid_grant")                                                  \
+    X(TOKEN_OAUTH_INVALID_REQUEST, "invalid_request")                                              \
+    X(TOKEN_OAUTH_UNAUTHORIZED_CLIENT, "unauthorized_client")                                      \
     X(TOKEN_OAUTH_INVALID_SCOPE, "invalid_scope")
 
 #define TOKEN_OAUTH_ENUM_(id, name) id,
@@ -158,10 +146,9 @@ GP_NODISCARD enum gp_status token_parse_basic_realm(const char *header, char *pa
 /* The cache file's JSON: {source, access_token, refresh_token, expires_on, tenant, client_id}.
  * token_cache_to_json writes into *out (allocated, caller wipes with token_wipe_free). */
 GP_NODISCARD enum gp_status token_cache_to_json(const struct token *t, const char *client_id,
-                                                char **out, size_t *out_len,
-                                                struct gp_error *err);
-GP_NODISCARD enum gp_status token_cache_from_json(const char *body, size_t len,
-                                                  struct token *out, char *client_id,
-                                                  size_t client_id_n, struct gp_error *err);
+                                                char **out, size_t *out_len, struct gp_error *err);
+GP_NODISCARD enum gp_status token_cache_from_json(const char *body, size_t len, struct token *out,
+                                                  char *client_id, size_t client_id_n,
+                                                  struct gp_error *err);
 
 #endif

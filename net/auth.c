@@ -39,7 +39,7 @@ extern char **environ;
 enum attempt { ATT_REFRESH, ATT_STATIC, ATT_AZ, ATT_SP, ATT_DEVICE, ATT_MI, ATT_COUNT };
 
 static const char *const attempt_names[ATT_COUNT] = {
-    "refresh token", "token", "azure-cli", "service principal", "device code login",
+    "refresh token",    "token", "azure-cli", "service principal", "device code login",
     "managed identity",
 };
 
@@ -84,15 +84,15 @@ struct auth {
     auth_clock_fn clock;
     void *clock_ctx;
 
-    struct token tok;            /* the token held */
-    char tok_client_id[128];     /* client id its refresh token belongs to */
-    struct gp_secret rejected;   /* the last token ARM refused */
+    struct token tok;          /* the token held */
+    char tok_client_id[128];   /* client id its refresh token belongs to */
+    struct gp_secret rejected; /* the last token ARM refused */
     bool cache_loaded;
 
     struct waiter *waiters;
     size_t n_waiters;
     uint64_t kick_timer;
-    bool force;       /* auth_login pending: fetch whatever is held, allow device code */
+    bool force; /* auth_login pending: fetch whatever is held, allow device code */
 
     /* the fetch running */
     bool fetching;
@@ -104,9 +104,9 @@ struct auth {
     unsigned tried;
     struct gp_error first_err;
     char summary[512];
-    void *req;                /* transport handle of the request in flight */
-    uint64_t timer;           /* device-code poll timer */
-    struct gp_secret secret;  /* SP secret or MI key while an attempt needs it */
+    void *req;               /* transport handle of the request in flight */
+    uint64_t timer;          /* device-code poll timer */
+    struct gp_secret secret; /* SP secret or MI key while an attempt needs it */
     struct token_device_code dc;
     uint64_t dc_deadline_ms;
     int64_t dc_interval_s;
@@ -162,12 +162,12 @@ static char *find_bytes(char *hay, size_t hn, const char *needle, size_t nn)
 /* Overwrites every occurrence of each secret this provider holds in err's message. */
 static void scrub_one(struct gp_error *err, const struct gp_secret *s)
 {
-    if (!token_secret_present(s) || s->len < 4)
+    if (!gp_secret_is_set(s) || s->len < 4)
         return;
     size_t ml = strlen(err->message);
     char *p = err->message;
     while ((size_t)(p - err->message) + s->len <= ml) {
-        char *hit = find_bytes(p, ml - (size_t)(p - err->message), s->data, s->len);
+        char *hit = find_bytes(p, ml - (size_t)(p - err->message), token_secret_str(s), s->len);
         if (!hit)
             break;
         memset(hit, '*', s->len);
@@ -233,8 +233,7 @@ static enum gp_status read_secret_file(const char *path, size_t max, bool privat
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return gp_error_set(err, GP_E_IO, "%s: cannot open %s: %s", what, path,
-                            strerror(errno));
+        return gp_error_set(err, GP_E_IO, "%s: cannot open %s: %s", what, path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
@@ -264,42 +263,38 @@ static enum gp_status read_secret_file(const char *path, size_t max, bool privat
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            st = gp_error_set(err, GP_E_IO, "%s: cannot read %s: %s", what, path,
-                              strerror(errno));
+            st = gp_error_set(err, GP_E_IO, "%s: cannot read %s: %s", what, path, strerror(errno));
             break;
         }
         if (r == 0)
             break;
         len += (size_t)r;
         if (len > max) {
-            st = gp_error_set(err, GP_E_TOO_LARGE, "%s: %s is larger than %zu bytes", what,
-                              path, max);
+            st = gp_error_set(err, GP_E_TOO_LARGE, "%s: %s is larger than %zu bytes", what, path,
+                              max);
             break;
         }
     }
     close(fd);
-    if (st == GP_OK && token_secret_set(out, buf, len) != GP_OK)
+    if (st == GP_OK && gp_secret_set(out, buf, len) != GP_OK)
         st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     token_wipe_free(buf, max + 1);
     return st;
 }
 
-/* Trims white space at both ends of a secret in place. */
+/* Trims white space at both ends of a secret in place (a file ends with a newline). */
 static void secret_trim(struct gp_secret *s)
 {
-    if (!token_secret_present(s))
-        return;
-    size_t b = 0, e = s->len;
-    while (b < e && (s->data[b] == ' ' || s->data[b] == '\t' || s->data[b] == '\r' ||
-                     s->data[b] == '\n'))
+    gp_secret_trim(s);
+    size_t b = 0;
+    while (b < s->len && (s->bytes[b] == ' ' || s->bytes[b] == '\t' || s->bytes[b] == '\r' ||
+                          s->bytes[b] == '\n'))
         b++;
-    while (e > b && (s->data[e - 1] == ' ' || s->data[e - 1] == '\t' ||
-                     s->data[e - 1] == '\r' || s->data[e - 1] == '\n'))
-        e--;
-    memmove(s->data, s->data + b, e - b);
-    explicit_bzero(s->data + (e - b), s->len - (e - b));
-    s->len = e - b;
-    s->data[s->len] = '\0';
+    if (b == 0)
+        return;
+    memmove(s->bytes, s->bytes + b, s->len - b);
+    explicit_bzero(s->bytes + (s->len - b), b);
+    s->len -= b;
 }
 
 static void buf_wipe(struct gp_buf *b)
@@ -360,8 +355,8 @@ enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
     a->az.pid = -1;
     a->az.out_fd = -1;
     a->az.err_fd = -1;
-    const char *ident = cfg->identity_endpoint ? cfg->identity_endpoint
-                                               : env_nonempty("IDENTITY_ENDPOINT");
+    const char *ident =
+        cfg->identity_endpoint ? cfg->identity_endpoint : env_nonempty("IDENTITY_ENDPOINT");
     if (!ident && cfg->method == AUTH_MANAGED_IDENTITY)
         ident = AUTH_DEFAULT_IDENTITY_ENDPOINT;
     bool ok = dup_opt(&a->authority, cfg->authority, AUTH_DEFAULT_AUTHORITY) == GP_OK &&
@@ -372,8 +367,8 @@ enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
               dup_opt(&a->az_path, cfg->az_path, "az") == GP_OK &&
               dup_opt(&a->resource, cfg->resource, AUTH_DEFAULT_RESOURCE) == GP_OK &&
               dup_opt(&a->identity_endpoint, ident, NULL) == GP_OK &&
-              dup_opt(&a->identity_key_dir, cfg->identity_key_dir,
-                      AUTH_DEFAULT_IDENTITY_KEY_DIR) == GP_OK &&
+              dup_opt(&a->identity_key_dir, cfg->identity_key_dir, AUTH_DEFAULT_IDENTITY_KEY_DIR) ==
+                  GP_OK &&
               dup_opt(&a->cache_file, cfg->cache_file, NULL) == GP_OK;
     if (ok) {
         strip_slash(a->authority);
@@ -396,8 +391,7 @@ enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
                           "auth: authority %s must be https (plain http only on loopback)",
                           a->authority);
     else if (a->identity_endpoint && !url_allowed(a->identity_endpoint))
-        st = gp_error_set(err, GP_E_CONFIG,
-                          "auth: identity endpoint %s must be https or loopback",
+        st = gp_error_set(err, GP_E_CONFIG, "auth: identity endpoint %s must be https or loopback",
                           a->identity_endpoint);
     else if (a->tenant && !tenant_ok(a->tenant))
         st = gp_error_set(err, GP_E_CONFIG, "auth: tenant is not a tenant id or domain name");
@@ -469,16 +463,18 @@ static void az_finish(struct auth *a, int wstatus)
     char safe[256];
     text_sanitize(safe, sizeof(safe), line);
     if (c->timed_out) {
-        gp_error_set(&e, GP_E_TIMEOUT, "azure-cli: az account get-access-token took longer "
-                                       "than %llu ms",
+        gp_error_set(&e, GP_E_TIMEOUT,
+                     "azure-cli: az account get-access-token took longer "
+                     "than %llu ms",
                      (unsigned long long)a->az_timeout_ms);
     } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127) {
         gp_error_set(&e, GP_E_AUTH, "azure-cli: %s is not installed", a->az_path);
     } else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
         int code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
         if (safe[0])
-            gp_error_set(&e, GP_E_AUTH, "azure-cli: az account get-access-token failed (exit "
-                                        "%d): %s",
+            gp_error_set(&e, GP_E_AUTH,
+                         "azure-cli: az account get-access-token failed (exit "
+                         "%d): %s",
                          code, safe);
         else
             gp_error_set(&e, GP_E_AUTH,
@@ -650,8 +646,7 @@ static void attempt_az(struct auth *a)
             gp_error_set(&e, GP_E_AUTH, "azure-cli: %s is not installed", a->az_path);
             attempt_failed(a, &e, a->method == AUTH_AZURE_CLI);
         } else {
-            gp_error_set(&e, GP_E_IO, "azure-cli: cannot run %s: %s", a->az_path,
-                         strerror(rc));
+            gp_error_set(&e, GP_E_IO, "azure-cli: cannot run %s: %s", a->az_path, strerror(rc));
             attempt_failed(a, &e, true);
         }
         return;
@@ -732,10 +727,13 @@ static void attempt_sp(struct auth *a)
     bool explicit_ = a->method == AUTH_SERVICE_PRINCIPAL;
     const char *env_secret = env_nonempty("AZURE_CLIENT_SECRET");
     if (!a->client_id || !a->tenant || (!a->client_secret_file && !env_secret)) {
-        gp_error_set(&e, GP_E_CONFIG,
-                     "service principal: needs %s (profile or AZURE_%s)",
-                     !a->client_id ? "a client id" : !a->tenant ? "a tenant" : "a client secret",
-                     !a->client_id ? "CLIENT_ID" : !a->tenant ? "TENANT_ID" : "CLIENT_SECRET");
+        gp_error_set(&e, GP_E_CONFIG, "service principal: needs %s (profile or AZURE_%s)",
+                     !a->client_id ? "a client id"
+                     : !a->tenant  ? "a tenant"
+                                   : "a client secret",
+                     !a->client_id ? "CLIENT_ID"
+                     : !a->tenant  ? "TENANT_ID"
+                                   : "CLIENT_SECRET");
         attempt_failed(a, &e, explicit_);
         return;
     }
@@ -744,10 +742,10 @@ static void attempt_sp(struct auth *a)
         st = read_secret_file(a->client_secret_file, AUTH_KEY_MAX, true, "service principal",
                               &a->secret, &e);
         secret_trim(&a->secret);
-        if (st == GP_OK && !token_secret_present(&a->secret))
+        if (st == GP_OK && !gp_secret_is_set(&a->secret))
             st = gp_error_set(&e, GP_E_AUTH, "service principal: the secret file is empty");
     } else {
-        st = token_secret_set(&a->secret, env_secret, strlen(env_secret));
+        st = gp_secret_set(&a->secret, env_secret, strlen(env_secret));
         if (st != GP_OK)
             gp_error_set(&e, st, "service principal: out of memory");
     }
@@ -759,7 +757,8 @@ static void attempt_sp(struct auth *a)
     if (st == GP_OK &&
         (token_form_add(&form, "grant_type", "client_credentials", 18) != GP_OK ||
          token_form_add(&form, "client_id", a->client_id, strlen(a->client_id)) != GP_OK ||
-         token_form_add(&form, "client_secret", a->secret.data, a->secret.len) != GP_OK ||
+         token_form_add(&form, "client_secret", token_secret_str(&a->secret), a->secret.len) !=
+             GP_OK ||
          token_form_add(&form, "scope", a->scope, strlen(a->scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "service principal: out of memory");
     if (st == GP_OK)
@@ -782,16 +781,15 @@ static void attempt_refresh(struct auth *a)
     const char *cid = device_client_id(a);
     size_t sl = strlen(a->scope);
     char scope[1024];
-    if (st == GP_OK && (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >=
-                           sizeof(scope))
+    if (st == GP_OK &&
+        (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >= sizeof(scope))
         st = gp_error_set(&e, GP_E_CONFIG, "refresh token: scope too long");
     (void)sl;
-    if (st == GP_OK &&
-        (token_form_add(&form, "grant_type", "refresh_token", 13) != GP_OK ||
-         token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
-         token_form_add(&form, "refresh_token", a->tok.refresh.data, a->tok.refresh.len) !=
-             GP_OK ||
-         token_form_add(&form, "scope", scope, strlen(scope)) != GP_OK))
+    if (st == GP_OK && (token_form_add(&form, "grant_type", "refresh_token", 13) != GP_OK ||
+                        token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
+                        token_form_add(&form, "refresh_token", token_secret_str(&a->tok.refresh),
+                                       a->tok.refresh.len) != GP_OK ||
+                        token_form_add(&form, "scope", scope, strlen(scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "refresh token: out of memory");
     if (st == GP_OK)
         st = post_form(a, url, &form, &e);
@@ -814,8 +812,8 @@ static void attempt_device(struct auth *a)
     char url[AUTH_URL_MAX];
     enum gp_status st = login_url(a, url, sizeof(url), device_tenant(a), "devicecode", &e);
     char scope[1024];
-    if (st == GP_OK && (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >=
-                           sizeof(scope))
+    if (st == GP_OK &&
+        (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >= sizeof(scope))
         st = gp_error_set(&e, GP_E_CONFIG, "device code login: scope too long");
     struct gp_buf form;
     gp_buf_init(&form, 4096);
@@ -837,8 +835,9 @@ static void dc_poll(void *ctx)
     struct gp_error e;
     gp_error_clear(&e);
     if (loop_now_ms(a->loop) >= a->dc_deadline_ms) {
-        gp_error_set(&e, GP_E_AUTH, "device code login: the code expired before sign-in "
-                                    "finished; run the login again");
+        gp_error_set(&e, GP_E_AUTH,
+                     "device code login: the code expired before sign-in "
+                     "finished; run the login again");
         attempt_failed(a, &e, true);
         return;
     }
@@ -848,11 +847,11 @@ static void dc_poll(void *ctx)
     gp_buf_init(&form, 16 * 1024);
     const char *cid = device_client_id(a);
     if (st == GP_OK &&
-        (token_form_add(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code",
-                        44) != GP_OK ||
+        (token_form_add(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code", 44) !=
+             GP_OK ||
          token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
-         token_form_add(&form, "device_code", a->dc.device_code.data, a->dc.device_code.len) !=
-             GP_OK))
+         token_form_add(&form, "device_code", token_secret_str(&a->dc.device_code),
+                        a->dc.device_code.len) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "device code login: out of memory");
     if (st == GP_OK)
         st = post_form(a, url, &form, &e);
@@ -917,14 +916,14 @@ static enum gp_status mi_read_key(struct auth *a, const char *realm, struct gp_e
                       strchr(rp + dl + 1, '/') == NULL;
         bool key = pl > 4 && strcmp(rp + pl - 4, ".key") == 0;
         if (!inside || !key)
-            st = gp_error_set(e, GP_E_AUTH, "%s: the key file %s is not a .key file in %s",
-                              what, realm, a->identity_key_dir);
+            st = gp_error_set(e, GP_E_AUTH, "%s: the key file %s is not a .key file in %s", what,
+                              realm, a->identity_key_dir);
     }
     if (st == GP_OK)
         st = read_secret_file(rp, AUTH_KEY_MAX, false, what, &a->secret, e);
     if (st == GP_OK) {
         secret_trim(&a->secret);
-        if (!token_secret_present(&a->secret))
+        if (!gp_secret_is_set(&a->secret))
             st = gp_error_set(e, GP_E_AUTH, "%s: the key file %s is empty", what, realm);
     }
     free(rp);
@@ -952,7 +951,7 @@ static void mi_challenge(struct auth *a, const struct auth_http_response *r)
             st = gp_error_set(&e, GP_E_NOMEM, "managed identity: out of memory");
         } else {
             memcpy(basic, "Basic ", 6);
-            memcpy(basic + 6, a->secret.data, a->secret.len + 1);
+            memcpy(basic + 6, token_secret_str(&a->secret), a->secret.len + 1);
         }
     }
     if (st == GP_OK) {
@@ -970,11 +969,10 @@ static void dc_answer(struct auth *a, const struct auth_http_response *r)
 {
     struct gp_error e;
     gp_error_clear(&e);
-    if (!token_secret_present(&a->dc.device_code)) {
+    if (!gp_secret_is_set(&a->dc.device_code)) {
         /* the devicecode endpoint's answer */
         if (r->http_status != 200) {
-            token_parse_oauth_error(r->body, r->body_len, r->http_status, "device code login",
-                                    &e);
+            token_parse_oauth_error(r->body, r->body_len, r->http_status, "device code login", &e);
             attempt_failed(a, &e, true);
             return;
         }
@@ -1027,8 +1025,7 @@ static void dc_answer(struct auth *a, const struct auth_http_response *r)
         char tr[64];
         text_copy(tr, sizeof(tr), e.request_id);
         if (tr[0])
-            gp_error_set(&e, GP_E_AUTH, "device code login: %s (%s, trace id %s)", why,
-                         e.code, tr);
+            gp_error_set(&e, GP_E_AUTH, "device code login: %s (%s, trace id %s)", why, e.code, tr);
         else
             gp_error_set(&e, GP_E_AUTH, "device code login: %s (%s)", why, e.code);
     }
@@ -1057,14 +1054,13 @@ static void http_done(void *ctx, const struct auth_http_response *r)
         dc_answer(a, r);
         return;
     case ATT_MI:
-        if (r->http_status == 401 && !token_secret_present(&a->secret)) {
+        if (r->http_status == 401 && !gp_secret_is_set(&a->secret)) {
             mi_challenge(a, r);
             return;
         }
         if (r->http_status == 200) {
             struct token t = {0};
-            if (token_parse_managed_identity(r->body, r->body_len, auth_now(a), &t, &e) ==
-                GP_OK) {
+            if (token_parse_managed_identity(r->body, r->body_len, auth_now(a), &t, &e) == GP_OK) {
                 attempt_succeeded(a, &t);
                 return;
             }
@@ -1080,7 +1076,7 @@ static void http_done(void *ctx, const struct auth_http_response *r)
             if (token_parse_v2(r->body, r->body_len, auth_now(a), &t, &e) == GP_OK) {
                 if (a->att == ATT_REFRESH) {
                     t.source = TOKEN_SOURCE_DEVICE_CODE;
-                    if (!token_secret_present(&t.refresh)) {
+                    if (!gp_secret_is_set(&t.refresh)) {
                         t.refresh = a->tok.refresh; /* not rotated: keep ours */
                         a->tok.refresh = (struct gp_secret){0};
                     }
@@ -1118,16 +1114,17 @@ static void attempt_static(struct auth *a)
         struct gp_secret s = {0};
         st = read_secret_file(a->token_file, AUTH_FILE_MAX, true, "token file", &s, &e);
         if (st == GP_OK) {
-            st = token_from_text(s.data, s.len, TOKEN_SOURCE_STATIC, &t, &e);
+            st = token_from_text(token_secret_str(&s), s.len, TOKEN_SOURCE_STATIC, &t, &e);
             if (st != GP_OK)
                 gp_error_prefix(&e, "token file %s", a->token_file);
         }
-        token_secret_wipe(&s);
+        gp_secret_clear(&s);
     } else {
         const char *env = env_nonempty("GPUP_TOKEN");
         if (!env) {
-            gp_error_set(&e, GP_E_AUTH, "token: GPUP_TOKEN is not set and no token file is "
-                                        "configured");
+            gp_error_set(&e, GP_E_AUTH,
+                         "token: GPUP_TOKEN is not set and no token file is "
+                         "configured");
             attempt_failed(a, &e, a->method == AUTH_TOKEN);
             return;
         }
@@ -1156,24 +1153,22 @@ static enum gp_status cache_load(struct auth *a, struct gp_error *e)
     GP_TRY(read_secret_file(a->cache_file, AUTH_FILE_MAX, true, "token cache", &s, e));
     struct token t = {0};
     char cid[128];
-    enum gp_status st = token_cache_from_json(s.data, s.len, &t, cid, sizeof(cid), e);
-    token_secret_wipe(&s);
+    enum gp_status st = token_cache_from_json(token_secret_str(&s), s.len, &t, cid, sizeof(cid), e);
+    gp_secret_clear(&s);
     if (st != GP_OK) {
         char line[sizeof(e->message) + 64];
-        snprintf(line, sizeof(line), "ignoring the token cache %s: %s", a->cache_file,
-                 e->message);
+        snprintf(line, sizeof(line), "ignoring the token cache %s: %s", a->cache_file, e->message);
         notify(a, line);
         gp_error_clear(e);
         return GP_OK;
     }
-    bool usable = a->method == AUTH_AUTO ||
-                  (a->method == AUTH_DEVICE_CODE && t.source == TOKEN_SOURCE_DEVICE_CODE) ||
-                  (a->method == AUTH_SERVICE_PRINCIPAL &&
-                   t.source == TOKEN_SOURCE_SERVICE_PRINCIPAL) ||
-                  (a->method == AUTH_AZURE_CLI && t.source == TOKEN_SOURCE_AZ_CLI) ||
-                  (a->method == AUTH_MANAGED_IDENTITY &&
-                   t.source == TOKEN_SOURCE_MANAGED_IDENTITY);
-    if (usable && !token_secret_present(&a->tok.access)) {
+    bool usable =
+        a->method == AUTH_AUTO ||
+        (a->method == AUTH_DEVICE_CODE && t.source == TOKEN_SOURCE_DEVICE_CODE) ||
+        (a->method == AUTH_SERVICE_PRINCIPAL && t.source == TOKEN_SOURCE_SERVICE_PRINCIPAL) ||
+        (a->method == AUTH_AZURE_CLI && t.source == TOKEN_SOURCE_AZ_CLI) ||
+        (a->method == AUTH_MANAGED_IDENTITY && t.source == TOKEN_SOURCE_MANAGED_IDENTITY);
+    if (usable && !gp_secret_is_set(&a->tok.access)) {
         token_move(&a->tok, &t);
         text_copy(a->tok_client_id, sizeof(a->tok_client_id), cid);
     }
@@ -1189,8 +1184,8 @@ static void cache_save(struct auth *a)
     struct stat sb;
     if (lstat(a->cache_file, &sb) == 0 && (!S_ISREG(sb.st_mode) || (sb.st_mode & 077))) {
         snprintf(line, sizeof(line),
-                 "not writing the token cache: %s is not a private file (mode %04o)",
-                 a->cache_file, (unsigned)(sb.st_mode & 07777));
+                 "not writing the token cache: %s is not a private file (mode %04o)", a->cache_file,
+                 (unsigned)(sb.st_mode & 07777));
         notify(a, line);
         return;
     }
@@ -1258,7 +1253,7 @@ static void fetch_end(struct auth *a)
 {
     a->fetching = false;
     a->interactive = false;
-    token_secret_wipe(&a->secret);
+    gp_secret_clear(&a->secret);
     token_device_code_clear(&a->dc);
     if (a->timer)
         loop_timer_cancel(a->loop, a->timer);
@@ -1283,8 +1278,7 @@ static void run_attempt(struct auth *a)
         }
         scrub(a, &e);
         fetch_end(a);
-        if (token_secret_present(&a->tok.access) && !token_expired(&a->tok, auth_now(a)) &&
-            !a->force) {
+        if (gp_secret_is_set(&a->tok.access) && !token_expired(&a->tok, auth_now(a)) && !a->force) {
             /* refresh ahead of expiry failed: the token held is still good */
             char line[sizeof(e.message) + 64];
             snprintf(line, sizeof(line), "token refresh failed, using the current token: %s",
@@ -1298,7 +1292,7 @@ static void run_attempt(struct auth *a)
         return;
     }
     a->att = a->plan[a->i_plan++];
-    token_secret_wipe(&a->secret);
+    gp_secret_clear(&a->secret);
     switch (a->att) {
     case ATT_REFRESH:
         attempt_refresh(a);
@@ -1328,7 +1322,7 @@ static void run_attempt(struct auth *a)
 static void attempt_failed(struct auth *a, struct gp_error *e, bool tried)
 {
     scrub(a, e);
-    token_secret_wipe(&a->secret);
+    gp_secret_clear(&a->secret);
     if (tried) {
         if (a->tried == 0)
             a->first_err = *e;
@@ -1343,14 +1337,14 @@ static void attempt_failed(struct auth *a, struct gp_error *e, bool tried)
     }
     if (a->att == ATT_REFRESH && e->status == GP_E_AUTH) {
         /* the login service refused the refresh token: forget it */
-        token_secret_wipe(&a->tok.refresh);
+        gp_secret_clear(&a->tok.refresh);
     }
     run_attempt(a);
 }
 
 static void attempt_succeeded(struct auth *a, struct token *t)
 {
-    if (token_secret_present(&a->rejected) && token_secret_equal(&t->access, &a->rejected)) {
+    if (gp_secret_is_set(&a->rejected) && token_secret_equal(&t->access, &a->rejected)) {
         struct gp_error e;
         gp_error_clear(&e);
         gp_error_set(&e, GP_E_AUTH,
@@ -1361,7 +1355,7 @@ static void attempt_succeeded(struct auth *a, struct token *t)
         attempt_failed(a, &e, true);
         return;
     }
-    token_secret_wipe(&a->rejected);
+    gp_secret_clear(&a->rejected);
     if (a->att == ATT_DEVICE || a->att == ATT_REFRESH) {
         if (a->att == ATT_DEVICE || !a->tok_client_id[0])
             text_copy(a->tok_client_id, sizeof(a->tok_client_id), device_client_id(a));
@@ -1390,7 +1384,7 @@ static void fetch_start(struct auth *a)
     a->summary[0] = '\0';
     gp_error_clear(&a->first_err);
     token_device_code_clear(&a->dc);
-    bool refresh = token_secret_present(&a->tok.refresh) &&
+    bool refresh = gp_secret_is_set(&a->tok.refresh) &&
                    (a->method == AUTH_AUTO || a->method == AUTH_DEVICE_CODE);
     switch (a->method) {
     case AUTH_AUTO:
@@ -1505,7 +1499,7 @@ const struct gp_secret *auth_token_current(const struct auth *a)
 
 enum token_source auth_token_source(const struct auth *a)
 {
-    return a && token_secret_present(&a->tok.access) ? a->tok.source : TOKEN_SOURCE_NONE;
+    return a && gp_secret_is_set(&a->tok.access) ? a->tok.source : TOKEN_SOURCE_NONE;
 }
 
 bool auth_on_unauthorized(struct auth *a, struct auth_retry *r, const struct gp_secret *used)
@@ -1513,12 +1507,11 @@ bool auth_on_unauthorized(struct auth *a, struct auth_retry *r, const struct gp_
     if (r->refreshed)
         return false;
     r->refreshed = true;
-    if (used && token_secret_present(&a->tok.access) &&
-        token_secret_equal(&a->tok.access, used)) {
-        if (token_secret_set(&a->rejected, used->data, used->len) != GP_OK)
-            token_secret_wipe(&a->rejected);
+    if (used && gp_secret_is_set(&a->tok.access) && token_secret_equal(&a->tok.access, used)) {
+        if (gp_secret_set(&a->rejected, token_secret_str(used), used->len) != GP_OK)
+            gp_secret_clear(&a->rejected);
         /* keep a refresh token: it is how a device-code login gets a new access token */
-        token_secret_wipe(&a->tok.access);
+        gp_secret_clear(&a->tok.access);
         a->tok.expires_on = 0;
     }
     return true;
@@ -1537,8 +1530,8 @@ void auth_free(struct auth *a)
     if (a->timer)
         loop_timer_cancel(a->loop, a->timer);
     token_clear(&a->tok);
-    token_secret_wipe(&a->rejected);
-    token_secret_wipe(&a->secret);
+    gp_secret_clear(&a->rejected);
+    gp_secret_clear(&a->secret);
     token_device_code_clear(&a->dc);
     free(a->waiters);
     free(a->authority);

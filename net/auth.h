@@ -43,9 +43,9 @@ struct auth_http_request {
 
 /* What came back. Borrowed for the duration of the callback. */
 struct auth_http_response {
-    enum gp_status status;        /* GP_OK when an HTTP answer arrived (any status code) */
-    int http_status;              /* 200, 400, 401 ... ; 0 when status != GP_OK */
-    const char *body;             /* may be NULL when empty */
+    enum gp_status status; /* GP_OK when an HTTP answer arrived (any status code) */
+    int http_status;       /* 200, 400, 401 ... ; 0 when status != GP_OK */
+    const char *body;      /* may be NULL when empty */
     size_t body_len;
     const char *www_authenticate; /* WWW-Authenticate header, or NULL */
     const struct gp_error *error; /* details of a transport failure, or NULL */
@@ -65,12 +65,12 @@ struct auth_transport_ops {
 
 /* --- configuration ------------------------------------------------------------------------- */
 
-#define AUTH_METHODS(X)                                                                        \
-    X(AUTH_AUTO, "auto")                                                                       \
-    X(AUTH_TOKEN, "token")                                                                     \
-    X(AUTH_AZURE_CLI, "azure-cli")                                                             \
-    X(AUTH_SERVICE_PRINCIPAL, "service-principal")                                             \
-    X(AUTH_DEVICE_CODE, "device-code")                                                         \
+#define AUTH_METHODS(X)                                                                            \
+    X(AUTH_AUTO, "auto")                                                                           \
+    X(AUTH_TOKEN, "token")                                                                         \
+    X(AUTH_AZURE_CLI, "azure-cli")                                                                 \
+    X(AUTH_SERVICE_PRINCIPAL, "service-principal")                                                 \
+    X(AUTH_DEVICE_CODE, "device-code")                                                             \
     X(AUTH_MANAGED_IDENTITY, "managed-identity")
 
 #define AUTH_METHOD_ENUM_(id, name) id,
@@ -123,8 +123,8 @@ struct auth;
  * the configuration (GP_E_CONFIG naming the setting). Disables core dumps for the process
  * (PR_SET_DUMPABLE 0, RLIMIT_CORE 0) unless cfg->keep_dumpable. */
 GP_NODISCARD enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
-                                     void *tctx, const struct auth_config *cfg,
-                                     struct auth **out, struct gp_error *err);
+                                     void *tctx, const struct auth_config *cfg, struct auth **out,
+                                     struct gp_error *err);
 /* Cancels what is running (requests, timers, the az child), wipes every secret, frees. Pending
  * callbacks are not called. NULL is a no-op. Not from inside an auth callback. */
 void auth_free(struct auth *a);

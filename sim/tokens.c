@@ -197,8 +197,9 @@ static void answer_error(struct sim_tokens *st, struct sim_tokens_response *out,
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
-    snprintf(desc, sizeof(desc), "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
-                                 "Timestamp: %s",
+    snprintf(desc, sizeof(desc),
+             "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
+             "Timestamp: %s",
              aadsts, text, trace, corr, stamp);
     cJSON *root = cJSON_CreateObject();
     cJSON *codes = cJSON_CreateArray();
@@ -228,8 +229,8 @@ static void remember_token(struct sim_tokens *st, const char *tok, int64_t expir
 }
 
 /* Issues an access token (and a refresh token when client_id_for_refresh is set). */
-static void answer_token(struct sim_tokens *st, struct sim_tokens_response *out,
-                         const char *scope, const char *client_id_for_refresh)
+static void answer_token(struct sim_tokens *st, struct sim_tokens_response *out, const char *scope,
+                         const char *client_id_for_refresh)
 {
     char tok[80];
     if (st->fixed_token)
@@ -278,8 +279,7 @@ static size_t form_decode(char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '+') {
             s[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-                   hexval(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
             s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
             i += 2;
         } else {
@@ -508,8 +508,7 @@ static void devicecode_endpoint(struct sim_tokens *st, const struct sim_tokens_r
         if (root) {
             cJSON_AddStringToObject(root, "user_code", dc->user_code);
             cJSON_AddStringToObject(root, "device_code", dc->code);
-            cJSON_AddStringToObject(root, "verification_uri",
-                                    "https://microsoft.com/devicelogin");
+            cJSON_AddStringToObject(root, "verification_uri", "https://microsoft.com/devicelogin");
             cJSON_AddNumberToObject(root, "expires_in", (double)st->dc_lifetime);
             cJSON_AddNumberToObject(root, "interval", 5);
             cJSON_AddStringToObject(root, "message", msg);

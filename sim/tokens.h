@@ -16,15 +16,15 @@
 #include "model/status.h"
 
 struct sim_tokens_config {
-    const char *client_id;      /* the service principal accepted; NULL: none is */
-    const char *client_secret;  /* its secret */
-    const char *fixed_token;    /* issue exactly this access token (gpup-sim --token); NULL:
-                                   random ones */
-    const char *key_dir;        /* managed identity key files go here; NULL: no MI endpoint */
-    unsigned pending_polls;     /* device code: authorization_pending answers before one
-                                   slow_down and then success (0 = none) */
-    bool no_slow_down;          /* device code: skip the slow_down answer */
-    int64_t token_lifetime_s;   /* default 3599 */
+    const char *client_id;          /* the service principal accepted; NULL: none is */
+    const char *client_secret;      /* its secret */
+    const char *fixed_token;        /* issue exactly this access token (gpup-sim --token); NULL:
+                                       random ones */
+    const char *key_dir;            /* managed identity key files go here; NULL: no MI endpoint */
+    unsigned pending_polls;         /* device code: authorization_pending answers before one
+                                       slow_down and then success (0 = none) */
+    bool no_slow_down;              /* device code: skip the slow_down answer */
+    int64_t token_lifetime_s;       /* default 3599 */
     int64_t device_code_lifetime_s; /* default 900 */
     int64_t (*clock)(void *ctx);    /* wall seconds; default time() */
     void *clock_ctx;
@@ -43,9 +43,9 @@ void sim_tokens_free(struct sim_tokens *st);
  * libmicrohttpd: MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND / MHD_HEADER_KIND,
  * name). */
 struct sim_tokens_request {
-    const char *method;  /* "GET", "POST" */
-    const char *path;    /* without the query string: "/contoso/oauth2/v2.0/token" */
-    const char *body;    /* form body of a POST, may be NULL */
+    const char *method; /* "GET", "POST" */
+    const char *path;   /* without the query string: "/contoso/oauth2/v2.0/token" */
+    const char *body;   /* form body of a POST, may be NULL */
     size_t body_len;
     const char *(*arg)(void *ctx, const char *name);
     const char *(*header)(void *ctx, const char *name);

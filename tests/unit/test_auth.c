@@ -163,7 +163,7 @@ static void fx_token(void *ctx, enum gp_status st, const struct gp_secret *tok,
     gp_error_clear(&x->err);
     if (st == GP_OK) {
         assert_non_null(tok);
-        snprintf(x->token, sizeof(x->token), "%.*s", (int)tok->len, tok->data);
+        snprintf(x->token, sizeof(x->token), "%.*s", (int)tok->len, token_secret_str(tok));
     } else {
         assert_null(tok);
         assert_non_null(err);
@@ -255,7 +255,10 @@ static void write_file(const char *path, const char *text, mode_t mode)
 }
 
 /* Advances virtual time by ms (a timer that does nothing). */
-static void noop(void *ctx) { (void)ctx; }
+static void noop(void *ctx)
+{
+    (void)ctx;
+}
 static void fx_advance(struct fx *x, uint64_t ms)
 {
     uint64_t target = loop_now_ms(x->loop) + ms;
@@ -264,7 +267,7 @@ static void fx_advance(struct fx *x, uint64_t ms)
         assert_int_equal(loop_run_once(x->loop, -1), GP_OK);
 }
 
-#define TOKEN_JSON(tok, secs)                                                                  \
+#define TOKEN_JSON(tok, secs)                                                                      \
     "{\"token_type\":\"Bearer\",\"expires_in\":" #secs ",\"access_token\":\"" tok "\"}"
 
 /* --- ready token ------------------------------------------------------------------------- */
@@ -469,7 +472,7 @@ static void test_unauthorized_refreshes_once(void **state)
     fx_get(x);
     assert_string_equal(x->token, "tok-a");
     struct gp_secret used = {0};
-    assert_int_equal(token_secret_set(&used, "tok-a", 5), GP_OK);
+    assert_int_equal(gp_secret_set(&used, "tok-a", 5), GP_OK);
     struct auth_retry r = {0};
     /* ARM: 401 → refresh and retry once */
     assert_true(auth_on_unauthorized(x->auth, &r, &used));
@@ -478,10 +481,10 @@ static void test_unauthorized_refreshes_once(void **state)
     assert_string_equal(x->token, "tok-b");
     assert_int_equal(x->fake.n_reqs, 2);
     /* ARM: 401 again on the retry → give up */
-    assert_int_equal(token_secret_set(&used, "tok-b", 5), GP_OK);
+    assert_int_equal(gp_secret_set(&used, "tok-b", 5), GP_OK);
     assert_false(auth_on_unauthorized(x->auth, &r, &used));
     assert_non_null(auth_token_current(x->auth));
-    token_secret_wipe(&used);
+    gp_secret_clear(&used);
 }
 
 static void test_unauthorized_static_token_gives_up(void **state)
@@ -491,7 +494,7 @@ static void test_unauthorized_static_token_gives_up(void **state)
     fx_new(x);
     fx_get(x);
     struct gp_secret used = {0};
-    assert_int_equal(token_secret_set(&used, SENTINEL, strlen(SENTINEL)), GP_OK);
+    assert_int_equal(gp_secret_set(&used, SENTINEL, strlen(SENTINEL)), GP_OK);
     struct auth_retry r = {0};
     assert_true(auth_on_unauthorized(x->auth, &r, &used));
     fx_get(x);
@@ -499,16 +502,16 @@ static void test_unauthorized_static_token_gives_up(void **state)
     assert_string_equal(x->err.message,
                         "token: the service refused this token (HTTP 401) and no other is "
                         "available");
-    token_secret_wipe(&used);
+    gp_secret_clear(&used);
     unsetenv("GPUP_TOKEN");
 }
 
 /* --- device code ------------------------------------------------------------------------- */
 
-#define DC_JSON                                                                                \
-    "{\"user_code\":\"ABCD-EFGH\",\"device_code\":\"" SENTINEL "\",\"verification_uri\":"     \
-    "\"https://microsoft.com/devicelogin\",\"expires_in\":900,\"interval\":5,\"message\":"    \
-    "\"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and " \
+#define DC_JSON                                                                                    \
+    "{\"user_code\":\"ABCD-EFGH\",\"device_code\":\"" SENTINEL "\",\"verification_uri\":"          \
+    "\"https://microsoft.com/devicelogin\",\"expires_in\":900,\"interval\":5,\"message\":"         \
+    "\"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and "      \
     "enter the code ABCD-EFGH to authenticate.\"}"
 
 static void test_device_code_login(void **state)
@@ -524,8 +527,7 @@ static void test_device_code_login(void **state)
              "\"refresh_token\":\"dc-refresh\"}",
              NULL);
     fake_add(&x->fake, 200,
-             "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"dc-tok-2\"}",
-             NULL);
+             "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"dc-tok-2\"}", NULL);
     fx_new(x);
     assert_int_equal(auth_login(x->auth, fx_token, x), GP_OK);
     fx_wait(x);
@@ -568,8 +570,9 @@ static void device_code_stops(struct fx *x, const char *error, const char *expec
     fake_add(&x->fake, 200, DC_JSON, NULL);
     fake_add(&x->fake, 400, "{\"error\":\"authorization_pending\"}", NULL);
     char body[256];
-    snprintf(body, sizeof(body), "{\"error\":\"%s\",\"error_description\":\"AADSTS70000: x\","
-                                 "\"trace_id\":\"tr-9\"}",
+    snprintf(body, sizeof(body),
+             "{\"error\":\"%s\",\"error_description\":\"AADSTS70000: x\","
+             "\"trace_id\":\"tr-9\"}",
              error);
     fake_add(&x->fake, 400, body, NULL);
     fx_new(x);
@@ -705,13 +708,11 @@ static void test_managed_identity_bad_key(void **state)
     x->cfg.identity_key_dir = keydir;
     fake_add(&x->fake, 401, "{}", www);
     fake_add(&x->fake, 401,
-             "{\"error\":\"invalid_request\",\"error_description\":\"bad key c2VudGluZWw\"}",
-             www);
+             "{\"error\":\"invalid_request\",\"error_description\":\"bad key c2VudGluZWw\"}", www);
     fx_new(x);
     fx_get(x);
     assert_int_equal(x->st, GP_E_AUTH);
-    assert_string_equal(x->err.message,
-                        "managed identity: bad key *********** (invalid_request)");
+    assert_string_equal(x->err.message, "managed identity: bad key *********** (invalid_request)");
 }
 
 /* --- az CLI: a real child process -------------------------------------------------------- */
@@ -737,8 +738,7 @@ static void test_az_cli(void **state)
 {
     struct fx *x = *state;
     char az[128];
-    az_script(x, az,
-              sizeof(az),
+    az_script(x, az, sizeof(az),
               "#!/bin/sh\n"
               "[ \"$*\" = 'account get-access-token --resource https://management.azure.com/ -o "
               "json' ] || { echo \"ERROR: bad args: $*\" >&2; exit 2; }\n"
@@ -845,14 +845,12 @@ static void test_config_is_checked(void **state)
     struct fx *x = *state;
     struct gp_error err;
     x->cfg.authority = "http://login.example.test";
-    assert_int_equal(auth_new(x->loop, &fake_ops, &x->fake, &x->cfg, &x->auth, &err),
-                     GP_E_CONFIG);
+    assert_int_equal(auth_new(x->loop, &fake_ops, &x->fake, &x->cfg, &x->auth, &err), GP_E_CONFIG);
     assert_string_equal(err.message, "auth: authority http://login.example.test must be https "
                                      "(plain http only on loopback)");
     x->cfg.authority = "http://127.0.0.1:8443";
     x->cfg.tenant = "../evil";
-    assert_int_equal(auth_new(x->loop, &fake_ops, &x->fake, &x->cfg, &x->auth, &err),
-                     GP_E_CONFIG);
+    assert_int_equal(auth_new(x->loop, &fake_ops, &x->fake, &x->cfg, &x->auth, &err), GP_E_CONFIG);
     assert_null(x->auth);
     enum auth_method m;
     assert_true(auth_method_parse("device-code", &m));

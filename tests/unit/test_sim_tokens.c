@@ -117,12 +117,12 @@ static enum token_oauth_error fx_error(struct fx *x, int status, struct gp_error
 static bool fx_accepts(struct fx *x, const struct token *t)
 {
     char h[128];
-    snprintf(h, sizeof(h), "Bearer %s", t->access.data);
+    snprintf(h, sizeof(h), "Bearer %s", token_secret_str(&t->access));
     return sim_tokens_accepts(x->st, h);
 }
 
-#define SP_BODY(secret)                                                                        \
-    "grant_type=client_credentials&client_id=app-1&client_secret=" secret                     \
+#define SP_BODY(secret)                                                                            \
+    "grant_type=client_credentials&client_id=app-1&client_secret=" secret                          \
     "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default"
 
 static void test_client_credentials(void **state)
@@ -188,13 +188,12 @@ static const char *start_device(struct fx *x, struct token_device_code *dc)
                         "offline_access"));
     assert_int_equal(x->resp.status, 200);
     struct gp_error err;
-    assert_int_equal(token_parse_device_code(x->resp.body, strlen(x->resp.body), dc, &err),
-                     GP_OK);
+    assert_int_equal(token_parse_device_code(x->resp.body, strlen(x->resp.body), dc, &err), GP_OK);
     assert_int_equal(dc->interval, 5);
     assert_int_equal(dc->expires_in, 900);
     assert_string_equal(dc->user_code, sim_tokens_last_user_code(x->st));
     assert_non_null(strstr(dc->message, dc->user_code));
-    return dc->device_code.data;
+    return token_secret_str(&dc->device_code);
 }
 
 static bool poll_device(struct fx *x, const char *code)
@@ -225,24 +224,24 @@ static void test_device_code_flow(void **state)
     struct token t = {0};
     fx_token(x, &t);
     assert_true(fx_accepts(x, &t));
-    assert_true(token_secret_present(&t.refresh));
+    assert_true(gp_secret_is_set(&t.refresh));
     /* a used code is gone */
     assert_true(poll_device(x, code));
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_BAD_VERIFICATION_CODE);
 
     /* refresh: a new pair; the old refresh token is single use */
     char body[256], old[96];
-    snprintf(old, sizeof(old), "%s", t.refresh.data);
+    snprintf(old, sizeof(old), "%s", token_secret_str(&t.refresh));
     snprintf(body, sizeof(body), "grant_type=refresh_token&client_id=cli&refresh_token=%s", old);
     assert_true(fx_call(x, "POST", "/organizations/oauth2/v2.0/token", body));
     struct token t2 = {0};
     fx_token(x, &t2);
     assert_true(fx_accepts(x, &t2));
-    assert_string_not_equal(t2.refresh.data, old);
+    assert_string_not_equal(token_secret_str(&t2.refresh), old);
     assert_true(fx_call(x, "POST", "/organizations/oauth2/v2.0/token", body));
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_INVALID_GRANT);
     snprintf(body, sizeof(body), "grant_type=refresh_token&client_id=other&refresh_token=%s",
-             t2.refresh.data);
+             token_secret_str(&t2.refresh));
     assert_true(fx_call(x, "POST", "/organizations/oauth2/v2.0/token", body));
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_INVALID_GRANT);
     token_clear(&t);
@@ -268,8 +267,8 @@ static void test_device_code_expires_and_declines(void **state)
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_AUTHORIZATION_DECLINED);
     assert_true(poll_device(x, "no-such-code"));
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_BAD_VERIFICATION_CODE);
-    assert_true(fx_call(x, "POST", "/organizations/oauth2/v2.0/devicecode",
-                        "client_id=cli&scope=openid"));
+    assert_true(
+        fx_call(x, "POST", "/organizations/oauth2/v2.0/devicecode", "client_id=cli&scope=openid"));
     assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_INVALID_SCOPE);
     token_device_code_clear(&dc);
     token_device_code_clear(&dc2);
@@ -322,9 +321,8 @@ static void test_managed_identity_challenge(void **state)
     assert_true(fx_call(x, "GET", path, NULL));
     assert_int_equal(x->resp.status, 200);
     struct token t = {0};
-    assert_int_equal(token_parse_managed_identity(x->resp.body, strlen(x->resp.body), x->now, &t,
-                                                  &err),
-                     GP_OK);
+    assert_int_equal(
+        token_parse_managed_identity(x->resp.body, strlen(x->resp.body), x->now, &t, &err), GP_OK);
     assert_int_equal(t.expires_on, T0 + 3599);
     assert_true(fx_accepts(x, &t));
     assert_int_equal(stat(key, &sb), -1); /* single use */
@@ -341,13 +339,13 @@ static void test_managed_identity_challenge(void **state)
 static void test_fixed_token(void **state)
 {
     (void)state;
-    struct sim_tokens_config cfg = {.client_id = "app-1", .client_secret = "s",
-                                    .fixed_token = "exact-token"};
+    struct sim_tokens_config cfg = {
+        .client_id = "app-1", .client_secret = "s", .fixed_token = "exact-token"};
     struct fx *x = fx_make(&cfg);
     assert_true(fx_call(x, "POST", "/t/oauth2/v2.0/token", SP_BODY("s")));
     struct token t = {0};
     fx_token(x, &t);
-    assert_string_equal(t.access.data, "exact-token");
+    assert_string_equal(token_secret_str(&t.access), "exact-token");
     assert_true(sim_tokens_accepts(x->st, "Bearer exact-token"));
     assert_false(sim_tokens_accepts(x->st, "Bearer exact-token2"));
     token_clear(&t);
@@ -448,8 +446,13 @@ static enum gp_status route_send(void *tctx, const struct auth_http_request *rq,
         r->nh++;
     }
     struct sim_tokens_request srq = {
-        .method = rq->method, .path = r->path, .body = rq->body, .body_len = rq->body_len,
-        .arg = route_arg, .header = route_header, .ctx = r,
+        .method = rq->method,
+        .path = r->path,
+        .body = rq->body,
+        .body_len = rq->body_len,
+        .arg = route_arg,
+        .header = route_header,
+        .ctx = r,
     };
     assert_true(sim_tokens_handle(r->st, &srq, &r->resp));
     r->done = done;
@@ -490,7 +493,7 @@ static void got_token(void *ctx, enum gp_status st, const struct gp_secret *tok,
     g->calls++;
     g->st = st;
     if (tok)
-        snprintf(g->token, sizeof(g->token), "%.*s", (int)tok->len, tok->data);
+        snprintf(g->token, sizeof(g->token), "%.*s", (int)tok->len, token_secret_str(tok));
     if (err)
         snprintf(g->msg, sizeof(g->msg), "%s", err->message);
 }
@@ -519,8 +522,8 @@ static void test_provider_against_emulator(void **state)
     struct route r = {0};
     assert_int_equal(loop_new(&r.loop), GP_OK);
     loop_use_virtual_clock(r.loop);
-    struct sim_tokens_config scfg = {.client_id = "app-1", .client_secret = "pa ss&word",
-                                     .key_dir = dir, .pending_polls = 1};
+    struct sim_tokens_config scfg = {
+        .client_id = "app-1", .client_secret = "pa ss&word", .key_dir = dir, .pending_polls = 1};
     struct gp_error err;
     assert_int_equal(sim_tokens_new(&scfg, &r.st, &err), GP_OK);
 
@@ -561,9 +564,12 @@ static void test_provider_against_emulator(void **state)
     assert_non_null(f);
     fputs("wrong", f);
     fclose(f);
-    struct auth_config cfg = {.method = AUTH_SERVICE_PRINCIPAL, .authority = "http://127.0.0.1:1",
-                              .tenant = "contoso", .client_id = "app-1",
-                              .client_secret_file = secret_file, .az_path = "",
+    struct auth_config cfg = {.method = AUTH_SERVICE_PRINCIPAL,
+                              .authority = "http://127.0.0.1:1",
+                              .tenant = "contoso",
+                              .client_id = "app-1",
+                              .client_secret_file = secret_file,
+                              .az_path = "",
                               .keep_dumpable = true};
     struct auth *a = NULL;
     assert_int_equal(auth_new(r.loop, &route_ops, &r, &cfg, &a, &err), GP_OK);

@@ -27,13 +27,13 @@ static void test_v2_answer(void **state)
                                       "\"refresh_token\":\"0.AR\"}"),
                                     1000, &t, &err),
                      GP_OK);
-    assert_string_equal(t.access.data, "eyJ0.a-b_c");
+    assert_string_equal(token_secret_str(&t.access), "eyJ0.a-b_c");
     assert_int_equal(t.access.len, 10);
-    assert_string_equal(t.refresh.data, "0.AR");
+    assert_string_equal(token_secret_str(&t.refresh), "0.AR");
     assert_int_equal(t.expires_on, 4599);
     assert_string_equal(t.token_type, "Bearer");
     token_clear(&t);
-    assert_null(t.access.data);
+    assert_false(gp_secret_is_set(&t.access));
 
     /* v1-style strings for numbers are fine. */
     assert_int_equal(token_parse_v2(S("{\"token_type\":\"Bearer\",\"expires_in\":\"60\","
@@ -41,7 +41,7 @@ static void test_v2_answer(void **state)
                                     10, &t, &err),
                      GP_OK);
     assert_int_equal(t.expires_on, 70);
-    assert_false(token_secret_present(&t.refresh));
+    assert_false(gp_secret_is_set(&t.refresh));
     token_clear(&t);
 }
 
@@ -50,8 +50,7 @@ static void test_v2_missing_fields_are_named(void **state)
     (void)state;
     struct token t = {0};
     struct gp_error err;
-    assert_int_equal(token_parse_v2(S("{\"token_type\":\"Bearer\",\"expires_in\":5}"), 0, &t,
-                                    &err),
+    assert_int_equal(token_parse_v2(S("{\"token_type\":\"Bearer\",\"expires_in\":5}"), 0, &t, &err),
                      GP_E_PARSE);
     assert_string_equal(err.message, "token answer: missing access_token");
     assert_int_equal(token_parse_v2(S("{\"access_token\":\"a\"}"), 0, &t, &err), GP_E_PARSE);
@@ -62,7 +61,7 @@ static void test_v2_missing_fields_are_named(void **state)
                                       "\"token_type\":\"pop\"}"),
                                     0, &t, &err),
                      GP_E_AUTH);
-    assert_null(t.access.data);
+    assert_false(gp_secret_is_set(&t.access));
 }
 
 static void test_managed_identity_answer(void **state)
@@ -70,24 +69,24 @@ static void test_managed_identity_answer(void **state)
     (void)state;
     struct token t = {0};
     struct gp_error err;
-    assert_int_equal(token_parse_managed_identity(
-                         S("{\"access_token\":\"mi-tok\",\"expires_on\":\"1795600000\","
-                           "\"resource\":\"https://management.azure.com\","
-                           "\"token_type\":\"Bearer\"}"),
-                         0, &t, &err),
-                     GP_OK);
-    assert_string_equal(t.access.data, "mi-tok");
+    assert_int_equal(
+        token_parse_managed_identity(S("{\"access_token\":\"mi-tok\",\"expires_on\":\"1795600000\","
+                                       "\"resource\":\"https://management.azure.com\","
+                                       "\"token_type\":\"Bearer\"}"),
+                                     0, &t, &err),
+        GP_OK);
+    assert_string_equal(token_secret_str(&t.access), "mi-tok");
     assert_int_equal(t.expires_on, 1795600000);
     assert_int_equal(t.source, TOKEN_SOURCE_MANAGED_IDENTITY);
     assert_int_equal(token_parse_managed_identity(
                          S("{\"access_token\":\"m2\",\"expires_on\":1795600001}"), 0, &t, &err),
                      GP_OK);
     assert_int_equal(t.expires_on, 1795600001);
-    assert_string_equal(t.access.data, "m2");
+    assert_string_equal(token_secret_str(&t.access), "m2");
     assert_int_equal(token_parse_managed_identity(S("{\"access_token\":\"m3\"}"), 0, &t, &err),
                      GP_E_PARSE);
     assert_string_equal(err.message, "managed identity answer: missing expires_on");
-    assert_string_equal(t.access.data, "m2"); /* a failed parse leaves out alone */
+    assert_string_equal(token_secret_str(&t.access), "m2"); /* a failed parse leaves out alone */
     token_clear(&t);
 }
 
@@ -103,7 +102,7 @@ static void test_az_cli_output(void **state)
                              "\"tokenType\": \"Bearer\"\n}"),
                            &t, &err),
         GP_OK);
-    assert_string_equal(t.access.data, "az-tok");
+    assert_string_equal(token_secret_str(&t.access), "az-tok");
     assert_int_equal(t.expires_on, 1795600000);
     assert_string_equal(t.subscription, "sub-1");
     assert_string_equal(t.tenant, "ten-1");
@@ -117,9 +116,9 @@ static void test_az_cli_output(void **state)
                                         &t, &err),
                      GP_OK);
     assert_int_equal(t.expires_on, 1795600800);
-    assert_int_equal(token_parse_az_cli(S("{\"accessToken\":\"old\",\"expiresOn\":\"soon\"}"),
-                                        &t, &err),
-                     GP_E_PARSE);
+    assert_int_equal(
+        token_parse_az_cli(S("{\"accessToken\":\"old\",\"expiresOn\":\"soon\"}"), &t, &err),
+        GP_E_PARSE);
     assert_string_equal(err.message, "az account get-access-token output: missing expires_on");
     assert_int_equal(token_parse_az_cli(S("{\"expires_on\":5}"), &t, &err), GP_E_PARSE);
     assert_string_equal(err.message, "az account get-access-token output: missing accessToken");
@@ -132,13 +131,12 @@ static void test_ready_token_text(void **state)
     struct token t = {0};
     struct gp_error err;
     assert_int_equal(token_from_text(S("  abc.def\n"), TOKEN_SOURCE_STATIC, &t, &err), GP_OK);
-    assert_string_equal(t.access.data, "abc.def");
+    assert_string_equal(token_secret_str(&t.access), "abc.def");
     assert_int_equal(t.expires_on, 0);
     assert_false(token_needs_refresh(&t, 1 << 30, TOKEN_REFRESH_MARGIN_S));
     assert_int_equal(token_from_text(S(" \n"), TOKEN_SOURCE_STATIC, &t, &err), GP_E_INVALID);
     assert_int_equal(token_from_text(S("a b"), TOKEN_SOURCE_STATIC, &t, &err), GP_E_INVALID);
-    assert_int_equal(token_from_text(S("a\x1b[2Jb"), TOKEN_SOURCE_STATIC, &t, &err),
-                     GP_E_INVALID);
+    assert_int_equal(token_from_text(S("a\x1b[2Jb"), TOKEN_SOURCE_STATIC, &t, &err), GP_E_INVALID);
     token_clear(&t);
 }
 
@@ -155,7 +153,7 @@ static void test_device_code_answer(void **state)
                            "enter the code F7QK2LMNP to authenticate.\\u001b[2J\"}"),
                          &dc, &err),
                      GP_OK);
-    assert_string_equal(dc.device_code.data, "DAQABAAEAAAD");
+    assert_string_equal(token_secret_str(&dc.device_code), "DAQABAAEAAAD");
     assert_string_equal(dc.user_code, "F7QK2LMNP");
     assert_int_equal(dc.expires_in, 900);
     assert_int_equal(dc.interval, 5);
@@ -173,9 +171,9 @@ static void test_device_code_answer(void **state)
     assert_string_equal(dc.message, "To sign in, use a web browser to open the page https://x/dl "
                                     "and enter the code U to authenticate.");
     token_device_code_clear(&dc);
-    assert_int_equal(token_parse_device_code(S("{\"user_code\":\"U\",\"expires_in\":9}"), &dc,
-                                             &err),
-                     GP_E_PARSE);
+    assert_int_equal(
+        token_parse_device_code(S("{\"user_code\":\"U\",\"expires_in\":9}"), &dc, &err),
+        GP_E_PARSE);
     assert_string_equal(err.message, "device code answer: missing device_code");
 }
 
@@ -224,7 +222,7 @@ static void test_refresh_decision(void **state)
     (void)state;
     struct token t = {0};
     assert_true(token_needs_refresh(&t, 0, 300)); /* nothing yet */
-    assert_int_equal(token_secret_set(&t.access, S("x")), GP_OK);
+    assert_int_equal(gp_secret_set(&t.access, S("x")), GP_OK);
     t.expires_on = 10000;
     assert_false(token_needs_refresh(&t, 9699, 300));
     assert_true(token_needs_refresh(&t, 9700, 300));
@@ -257,23 +255,21 @@ static void test_basic_realm(void **state)
                                              sizeof(path), &err),
                      GP_OK);
     assert_string_equal(path, "/var/opt/azcmagent/tokens/a.key");
-    assert_int_equal(token_parse_basic_realm("basic realm=\"/t/b.key\"", path, sizeof(path),
-                                             &err),
+    assert_int_equal(token_parse_basic_realm("basic realm=\"/t/b.key\"", path, sizeof(path), &err),
                      GP_OK);
     assert_string_equal(path, "/t/b.key");
     assert_int_equal(token_parse_basic_realm("Bearer realm=x", path, sizeof(path), &err),
                      GP_E_AUTH);
     assert_int_equal(token_parse_basic_realm(NULL, path, sizeof(path), &err), GP_E_AUTH);
-    assert_int_equal(token_parse_basic_realm("Basic realm=", path, sizeof(path), &err),
-                     GP_E_AUTH);
+    assert_int_equal(token_parse_basic_realm("Basic realm=", path, sizeof(path), &err), GP_E_AUTH);
 }
 
 static void test_cache_round_trip(void **state)
 {
     (void)state;
     struct token t = {.source = TOKEN_SOURCE_DEVICE_CODE, .expires_on = 1795600000};
-    assert_int_equal(token_secret_set(&t.access, S("acc\"ess")), GP_OK);
-    assert_int_equal(token_secret_set(&t.refresh, S("ref")), GP_OK);
+    assert_int_equal(gp_secret_set(&t.access, S("acc\"ess")), GP_OK);
+    assert_int_equal(gp_secret_set(&t.refresh, S("ref")), GP_OK);
     memcpy(t.tenant, "contoso", 8);
     char *json = NULL;
     size_t len = 0;
@@ -282,8 +278,8 @@ static void test_cache_round_trip(void **state)
     struct token back = {0};
     char cid[64];
     assert_int_equal(token_cache_from_json(json, len, &back, cid, sizeof(cid), &err), GP_OK);
-    assert_string_equal(back.access.data, "acc\"ess");
-    assert_string_equal(back.refresh.data, "ref");
+    assert_string_equal(token_secret_str(&back.access), "acc\"ess");
+    assert_string_equal(token_secret_str(&back.refresh), "ref");
     assert_int_equal(back.expires_on, 1795600000);
     assert_int_equal(back.source, TOKEN_SOURCE_DEVICE_CODE);
     assert_string_equal(back.tenant, "contoso");
@@ -300,14 +296,14 @@ static void test_secret_equality(void **state)
     (void)state;
     struct gp_secret a = {0}, b = {0};
     assert_true(token_secret_equal(&a, &b));
-    assert_int_equal(token_secret_set(&a, S("abc")), GP_OK);
+    assert_int_equal(gp_secret_set(&a, S("abc")), GP_OK);
     assert_false(token_secret_equal(&a, &b));
-    assert_int_equal(token_secret_set(&b, S("abd")), GP_OK);
+    assert_int_equal(gp_secret_set(&b, S("abd")), GP_OK);
     assert_false(token_secret_equal(&a, &b));
-    assert_int_equal(token_secret_set(&b, S("abc")), GP_OK);
+    assert_int_equal(gp_secret_set(&b, S("abc")), GP_OK);
     assert_true(token_secret_equal(&a, &b));
-    token_secret_wipe(&a);
-    token_secret_wipe(&b);
+    gp_secret_clear(&a);
+    gp_secret_clear(&b);
     assert_int_equal(a.len, 0);
 }
 
