@@ -62,6 +62,13 @@ struct az_child {
     bool timed_out;
 };
 
+struct arm_bridge {
+    struct auth *a;
+    arm_token_cb cb;
+    void *cb_ctx;
+    struct arm_bridge *next;
+};
+
 struct auth {
     struct gp_loop *loop;
     struct auth_transport_ops ops;
@@ -111,6 +118,7 @@ struct auth {
     uint64_t dc_deadline_ms;
     int64_t dc_interval_s;
     struct az_child az;
+    struct arm_bridge *bridges; /* net/arm requests waiting for a token */
 };
 
 /* --- small helpers --------------------------------------------------------------------- */
@@ -668,9 +676,9 @@ static void attempt_az(struct auth *a)
 
 /* --- HTTP attempts --------------------------------------------------------------------- */
 
-static void http_done(void *ctx, const struct auth_http_response *resp);
+static void auth_answer(void *ctx, const struct auth_http_response *resp);
 
-static enum gp_status http_send(struct auth *a, const char *method, const char *url,
+static enum gp_status auth_send(struct auth *a, const char *method, const char *url,
                                 const struct auth_header *hdrs, size_t n_hdrs, const char *body,
                                 size_t body_len, struct gp_error *e)
 {
@@ -683,7 +691,7 @@ static enum gp_status http_send(struct auth *a, const char *method, const char *
         .body_len = body_len,
     };
     a->req = NULL;
-    enum gp_status st = a->ops.send(a->tctx, &rq, http_done, a, &a->req, e);
+    enum gp_status st = a->ops.send(a->tctx, &rq, auth_answer, a, &a->req, e);
     if (st != GP_OK)
         a->req = NULL;
     return st;
@@ -696,7 +704,7 @@ static enum gp_status post_form(struct auth *a, const char *url, struct gp_buf *
         {"Content-Type", "application/x-www-form-urlencoded"},
         {"Accept", "application/json"},
     };
-    return http_send(a, "POST", url, hdrs, 2, gp_buf_str(form), form->len, e);
+    return auth_send(a, "POST", url, hdrs, 2, gp_buf_str(form), form->len, e);
 }
 
 static enum gp_status login_url(const struct auth *a, char *url, size_t n, const char *tenant,
@@ -894,7 +902,7 @@ static void attempt_mi(struct auth *a)
     static const struct auth_header hdrs[] = {{"Metadata", "true"}};
     enum gp_status st = mi_url(a, url, sizeof(url), &e);
     if (st == GP_OK)
-        st = http_send(a, "GET", url, hdrs, 1, NULL, 0, &e);
+        st = auth_send(a, "GET", url, hdrs, 1, NULL, 0, &e);
     if (st != GP_OK)
         attempt_failed(a, &e, true);
 }
@@ -957,7 +965,7 @@ static void mi_challenge(struct auth *a, const struct auth_http_response *r)
     if (st == GP_OK) {
         struct auth_header hdrs[] = {{"Metadata", "true"}, {"Authorization", basic}};
         a->att = ATT_MI;
-        st = http_send(a, "GET", url, hdrs, 2, NULL, 0, &e);
+        st = auth_send(a, "GET", url, hdrs, 2, NULL, 0, &e);
     }
     token_wipe_free(basic, blen);
     if (st != GP_OK)
@@ -1032,7 +1040,7 @@ static void dc_answer(struct auth *a, const struct auth_http_response *r)
     attempt_failed(a, &e, true);
 }
 
-static void http_done(void *ctx, const struct auth_http_response *r)
+static void auth_answer(void *ctx, const struct auth_http_response *r)
 {
     struct auth *a = ctx;
     a->req = NULL;
@@ -1521,6 +1529,11 @@ void auth_free(struct auth *a)
 {
     if (!a)
         return;
+    while (a->bridges) {
+        struct arm_bridge *b = a->bridges;
+        a->bridges = b->next;
+        free(b);
+    }
     if (a->req)
         a->ops.cancel(a->tctx, a->req);
     a->req = NULL;
@@ -1547,3 +1560,135 @@ void auth_free(struct auth *a)
     free(a->cache_file);
     free(a);
 }
+
+/* --- wiring: net/arm's token provider ------------------------------------------------------ */
+
+static void arm_bridge_done(void *ctx, enum gp_status st, const struct gp_secret *token,
+                            const struct gp_error *err)
+{
+    struct arm_bridge *b = ctx;
+    (void)st;
+    for (struct arm_bridge **pp = &b->a->bridges; *pp; pp = &(*pp)->next) {
+        if (*pp == b) {
+            *pp = b->next;
+            break;
+        }
+    }
+    arm_token_cb cb = b->cb;
+    void *cb_ctx = b->cb_ctx;
+    free(b);
+    cb(cb_ctx, token ? token_secret_str(token) : NULL, token ? NULL : err);
+}
+
+static void arm_get_token(void *tctx, bool force_refresh, arm_token_cb cb, void *cb_ctx)
+{
+    struct auth *a = tctx;
+    struct gp_error e;
+    gp_error_clear(&e);
+    if (force_refresh && !a->fetching && gp_secret_is_set(&a->tok.access)) {
+        struct auth_retry r = {false};
+        struct gp_secret used;
+        gp_secret_init(&used);
+        if (gp_secret_set(&used, gp_secret_bytes(&a->tok.access), a->tok.access.len) == GP_OK)
+            (void)auth_on_unauthorized(a, &r, &used);
+        gp_secret_clear(&used);
+    }
+    struct arm_bridge *b = calloc(1, sizeof(*b));
+    if (!b) {
+        gp_error_set(&e, GP_E_NOMEM, "auth: out of memory");
+        cb(cb_ctx, NULL, &e);
+        return;
+    }
+    b->a = a;
+    b->cb = cb;
+    b->cb_ctx = cb_ctx;
+    enum gp_status st = auth_get_token(a, arm_bridge_done, b);
+    if (st != GP_OK) {
+        free(b);
+        gp_error_set(&e, st, "auth: cannot queue a token request: %s", gp_status_name(st));
+        cb(cb_ctx, NULL, &e);
+        return;
+    }
+    b->next = a->bridges;
+    a->bridges = b;
+}
+
+const struct arm_token_ops auth_arm_token_ops = {arm_get_token};
+
+/* --- wiring: the transport over net/http --------------------------------------------------- */
+
+struct http_bridge {
+    auth_http_done_fn done;
+    void *ctx;
+    struct http_call *call;
+};
+
+static void http_bridge_done(void *ctx, const struct http_response *r)
+{
+    struct http_bridge *b = ctx;
+    struct gp_error e;
+    gp_error_clear(&e);
+    struct auth_http_response ar = {
+        .status = r->transport,
+        .http_status = r->status,
+        .body = r->body,
+        .body_len = r->body_len,
+        .www_authenticate = r->www_authenticate,
+    };
+    if (r->transport != GP_OK) {
+        gp_error_set(&e, r->transport, "%s", r->error[0] ? r->error : gp_status_name(r->transport));
+        ar.error = &e;
+        ar.http_status = 0;
+    }
+    auth_http_done_fn done = b->done;
+    void *dctx = b->ctx;
+    free(b);
+    done(dctx, &ar);
+}
+
+static enum gp_status http_ops_send(void *tctx, const struct auth_http_request *rq,
+                                    auth_http_done_fn done, void *ctx, void **out_handle,
+                                    struct gp_error *err)
+{
+    struct http_client *c = tctx;
+    struct http_header hdrs[8];
+    size_t n = 0;
+    const char *ctype = NULL;
+    for (size_t i = 0; i < rq->n_headers; i++) {
+        if (str_ieq(rq->headers[i].name, "Content-Type"))
+            ctype = rq->headers[i].value;
+        else if (n < sizeof(hdrs) / sizeof(hdrs[0]))
+            hdrs[n++] = (struct http_header){rq->headers[i].name, rq->headers[i].value};
+    }
+    struct http_bridge *b = calloc(1, sizeof(*b));
+    if (!b)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    b->done = done;
+    b->ctx = ctx;
+    struct http_request hr = {
+        .method = rq->method,
+        .url = rq->url,
+        .body = rq->body,
+        .body_len = rq->body_len,
+        .content_type = ctype,
+        .headers = hdrs,
+        .n_headers = n,
+    };
+    enum gp_status st = http_send(c, &hr, http_bridge_done, b, &b->call);
+    if (st != GP_OK) {
+        free(b);
+        return gp_error_set(err, st, "cannot start the request: %s", gp_status_name(st));
+    }
+    *out_handle = b;
+    return GP_OK;
+}
+
+static void http_ops_cancel(void *tctx, void *handle)
+{
+    (void)tctx;
+    struct http_bridge *b = handle;
+    http_cancel(b->call);
+    free(b);
+}
+
+const struct auth_transport_ops auth_http_transport_ops = {http_ops_send, http_ops_cancel};

@@ -21,6 +21,8 @@
 
 #include "model/status.h"
 #include "model/token.h"
+#include "net/arm.h"
+#include "net/http.h"
 #include "net/loop.h"
 
 /* --- transport ----------------------------------------------------------------------------- */
@@ -159,6 +161,19 @@ struct auth_retry {
  * (when it is still the one held) so the next auth_get_token fetches another, and returns
  * true: get a token and retry once. The second time: false, report the 401. */
 bool auth_on_unauthorized(struct auth *a, struct auth_retry *r, const struct gp_secret *used);
+
+/* --- wiring ------------------------------------------------------------------------------- */
+
+/* The transport over net/http: tctx is a struct http_client * (borrowed). Content-Type of the
+ * request goes to http_request.content_type, other headers as extra headers. */
+extern const struct auth_transport_ops auth_http_transport_ops;
+
+/* net/arm's token provider backed by a provider: tctx is a struct auth *. force_refresh (ARM
+ * said 401) drops the token held, unless a fetch is already running, so that another is
+ * fetched; a source that gives the same token again is then an error. Every request is
+ * answered from a later loop pass, or at once when it cannot even be queued. Requests still
+ * pending when the auth is freed are dropped unanswered: free ARM clients first. */
+extern const struct arm_token_ops auth_arm_token_ops;
 
 /* Disables core dumps and ptrace-style dumping for this process (also called by auth_new).
  * GP_E_IO when the kernel refuses. */
