@@ -78,6 +78,7 @@ struct auth {
     char *tenant;
     char *client_id;
     char *client_secret_file;
+    char *client_assertion_file;
     char *token_file;
     char *az_path;
     char *resource;
@@ -305,6 +306,17 @@ static void secret_trim(struct gp_secret *s)
     s->len -= b;
 }
 
+/* A form buffer allocated once up front, so that appending a secret never reallocates and
+ * leaves a copy behind in freed memory. Larger forms still work (then with a realloc). */
+#define FORM_PREALLOC 8192u
+static void form_init(struct gp_buf *b)
+{
+    static const char zeros[FORM_PREALLOC];
+    gp_buf_init(b, 64u * 1024u);
+    if (gp_buf_append(b, zeros, sizeof(zeros)) == GP_OK)
+        gp_buf_reset(b);
+}
+
 static void buf_wipe(struct gp_buf *b)
 {
     if (b->data)
@@ -371,6 +383,8 @@ enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
               dup_opt(&a->tenant, cfg->tenant, env_nonempty("AZURE_TENANT_ID")) == GP_OK &&
               dup_opt(&a->client_id, cfg->client_id, env_nonempty("AZURE_CLIENT_ID")) == GP_OK &&
               dup_opt(&a->client_secret_file, cfg->client_secret_file, NULL) == GP_OK &&
+              dup_opt(&a->client_assertion_file, cfg->client_assertion_file,
+                      env_nonempty("AZURE_FEDERATED_TOKEN_FILE")) == GP_OK &&
               dup_opt(&a->token_file, cfg->token_file, NULL) == GP_OK &&
               dup_opt(&a->az_path, cfg->az_path, "az") == GP_OK &&
               dup_opt(&a->resource, cfg->resource, AUTH_DEFAULT_RESOURCE) == GP_OK &&
@@ -734,7 +748,8 @@ static void attempt_sp(struct auth *a)
     gp_error_clear(&e);
     bool explicit_ = a->method == AUTH_SERVICE_PRINCIPAL;
     const char *env_secret = env_nonempty("AZURE_CLIENT_SECRET");
-    if (!a->client_id || !a->tenant || (!a->client_secret_file && !env_secret)) {
+    bool assertion = a->client_assertion_file && !a->client_secret_file;
+    if (!a->client_id || !a->tenant || (!a->client_secret_file && !assertion && !env_secret)) {
         gp_error_set(&e, GP_E_CONFIG, "service principal: needs %s (profile or AZURE_%s)",
                      !a->client_id ? "a client id"
                      : !a->tenant  ? "a tenant"
@@ -746,12 +761,13 @@ static void attempt_sp(struct auth *a)
         return;
     }
     enum gp_status st;
-    if (a->client_secret_file) {
-        st = read_secret_file(a->client_secret_file, AUTH_KEY_MAX, true, "service principal",
-                              &a->secret, &e);
+    const char *file = a->client_secret_file ? a->client_secret_file : a->client_assertion_file;
+    if (a->client_secret_file || assertion) {
+        /* read at every fetch: federated assertions are rotated by whoever writes them */
+        st = read_secret_file(file, AUTH_KEY_MAX * 4, true, "service principal", &a->secret, &e);
         secret_trim(&a->secret);
         if (st == GP_OK && !gp_secret_is_set(&a->secret))
-            st = gp_error_set(&e, GP_E_AUTH, "service principal: the secret file is empty");
+            st = gp_error_set(&e, GP_E_AUTH, "service principal: %s is empty", file);
     } else {
         st = gp_secret_set(&a->secret, env_secret, strlen(env_secret));
         if (st != GP_OK)
@@ -761,12 +777,17 @@ static void attempt_sp(struct auth *a)
     if (st == GP_OK)
         st = login_url(a, url, sizeof(url), a->tenant, "token", &e);
     struct gp_buf form;
-    gp_buf_init(&form, 16 * 1024);
+    form_init(&form);
+    static const char jwt_bearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     if (st == GP_OK &&
         (token_form_add(&form, "grant_type", "client_credentials", 18) != GP_OK ||
          token_form_add(&form, "client_id", a->client_id, strlen(a->client_id)) != GP_OK ||
-         token_form_add(&form, "client_secret", token_secret_str(&a->secret), a->secret.len) !=
-             GP_OK ||
+         (assertion ? token_form_add(&form, "client_assertion_type", jwt_bearer,
+                                     sizeof(jwt_bearer) - 1) != GP_OK ||
+                          token_form_add(&form, "client_assertion", token_secret_str(&a->secret),
+                                         a->secret.len) != GP_OK
+                    : token_form_add(&form, "client_secret", token_secret_str(&a->secret),
+                                     a->secret.len) != GP_OK) ||
          token_form_add(&form, "scope", a->scope, strlen(a->scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "service principal: out of memory");
     if (st == GP_OK)
@@ -785,14 +806,12 @@ static void attempt_refresh(struct auth *a)
     char url[AUTH_URL_MAX];
     enum gp_status st = login_url(a, url, sizeof(url), device_tenant(a), "token", &e);
     struct gp_buf form;
-    gp_buf_init(&form, 32 * 1024);
+    form_init(&form);
     const char *cid = device_client_id(a);
-    size_t sl = strlen(a->scope);
     char scope[1024];
     if (st == GP_OK &&
         (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >= sizeof(scope))
         st = gp_error_set(&e, GP_E_CONFIG, "refresh token: scope too long");
-    (void)sl;
     if (st == GP_OK && (token_form_add(&form, "grant_type", "refresh_token", 13) != GP_OK ||
                         token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
                         token_form_add(&form, "refresh_token", token_secret_str(&a->tok.refresh),
@@ -824,7 +843,7 @@ static void attempt_device(struct auth *a)
         (size_t)snprintf(scope, sizeof(scope), "%s offline_access", a->scope) >= sizeof(scope))
         st = gp_error_set(&e, GP_E_CONFIG, "device code login: scope too long");
     struct gp_buf form;
-    gp_buf_init(&form, 4096);
+    form_init(&form);
     const char *cid = device_client_id(a);
     if (st == GP_OK && (token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
                         token_form_add(&form, "scope", scope, strlen(scope)) != GP_OK))
@@ -852,7 +871,7 @@ static void dc_poll(void *ctx)
     char url[AUTH_URL_MAX];
     enum gp_status st = login_url(a, url, sizeof(url), device_tenant(a), "token", &e);
     struct gp_buf form;
-    gp_buf_init(&form, 16 * 1024);
+    form_init(&form);
     const char *cid = device_client_id(a);
     if (st == GP_OK &&
         (token_form_add(&form, "grant_type", "urn:ietf:params:oauth:grant-type:device_code", 44) !=
@@ -1510,6 +1529,29 @@ enum token_source auth_token_source(const struct auth *a)
     return a && gp_secret_is_set(&a->tok.access) ? a->tok.source : TOKEN_SOURCE_NONE;
 }
 
+char *auth_describe(const struct auth *a, char *dst, size_t n)
+{
+    if (n == 0)
+        return dst;
+    if (!a || !gp_secret_is_set(&a->tok.access)) {
+        snprintf(dst, n, "no token yet");
+        return dst;
+    }
+    const char *src = token_source_name(a->tok.source);
+    if (a->tok.expires_on == 0) {
+        snprintf(dst, n, "%s, expiry unknown", src);
+        return dst;
+    }
+    int64_t left = a->tok.expires_on - auth_now(a);
+    if (left <= 0)
+        snprintf(dst, n, "%s, expired", src);
+    else if (left < 120)
+        snprintf(dst, n, "%s, expires in %lld s", src, (long long)left);
+    else
+        snprintf(dst, n, "%s, expires in %lld min", src, (long long)(left / 60));
+    return dst;
+}
+
 bool auth_on_unauthorized(struct auth *a, struct auth_retry *r, const struct gp_secret *used)
 {
     if (r->refreshed)
@@ -1551,6 +1593,7 @@ void auth_free(struct auth *a)
     free(a->tenant);
     free(a->client_id);
     free(a->client_secret_file);
+    free(a->client_assertion_file);
     free(a->token_file);
     free(a->az_path);
     free(a->resource);

@@ -98,19 +98,22 @@ typedef int64_t (*auth_clock_fn)(void *ctx);
  * IDENTITY_ENDPOINT. */
 struct auth_config {
     enum auth_method method;
-    const char *authority;          /* login host, default AUTH_DEFAULT_AUTHORITY */
-    const char *tenant;             /* SP: required; device code: default "organizations" */
-    const char *client_id;          /* SP: required; device code: default the az CLI's id */
-    const char *client_secret_file; /* SP secret file (mode 0600); else AZURE_CLIENT_SECRET */
-    const char *token_file;         /* a ready token in a file (mode 0600) */
-    const char *az_path;            /* the Azure CLI program, default "az"; "" disables it */
-    const char *resource;           /* ARM audience, default AUTH_DEFAULT_RESOURCE */
-    const char *identity_endpoint;  /* default $IDENTITY_ENDPOINT, else tried only when the
-                                       method is managed-identity (then the default above) */
-    const char *identity_key_dir;   /* where the Basic realm key file must be */
-    const char *cache_file;         /* NULL: tokens stay in memory only */
-    uint64_t az_timeout_ms;         /* default 60000 */
-    auth_notice_fn notice;          /* may be NULL (then device-code login is not possible) */
+    const char *authority;             /* login host, default AUTH_DEFAULT_AUTHORITY */
+    const char *tenant;                /* SP: required; device code: default "organizations" */
+    const char *client_id;             /* SP: required; device code: default the az CLI's id */
+    const char *client_secret_file;    /* SP secret file (mode 0600); else AZURE_CLIENT_SECRET */
+    const char *client_assertion_file; /* SP with a signed JWT assertion instead of a secret
+                                          (certificate or federated credential, made by another
+                                          tool; mode 0600); else AZURE_FEDERATED_TOKEN_FILE */
+    const char *token_file;            /* a ready token in a file (mode 0600) */
+    const char *az_path;               /* the Azure CLI program, default "az"; "" disables it */
+    const char *resource;              /* ARM audience, default AUTH_DEFAULT_RESOURCE */
+    const char *identity_endpoint;     /* default $IDENTITY_ENDPOINT, else tried only when the
+                                          method is managed-identity (then the default above) */
+    const char *identity_key_dir;      /* where the Basic realm key file must be */
+    const char *cache_file;            /* NULL: tokens stay in memory only */
+    uint64_t az_timeout_ms;            /* default 60000 */
+    auth_notice_fn notice;             /* may be NULL (then device-code login is not possible) */
     void *notice_ctx;
     auth_clock_fn clock; /* default loop_wall_time */
     void *clock_ctx;
@@ -147,6 +150,10 @@ void auth_cancel(struct auth *a, void *ctx);
 const struct gp_secret *auth_token_current(const struct auth *a);
 /* Where the token held came from (TOKEN_SOURCE_NONE when none). */
 enum token_source auth_token_source(const struct auth *a);
+
+/* One line for status displays, never the token: "service-principal, expires in 52 min",
+ * "token, expiry unknown", "no token yet". Writes into dst (size n) and returns dst. */
+char *auth_describe(const struct auth *a, char *dst, size_t n);
 
 /* Interactive login (`gpup login`): fetches a new token whatever is held, allowing device-code
  * login (its instructions go to the notice callback), and writes the cache file when one is

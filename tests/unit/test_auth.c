@@ -188,6 +188,7 @@ static int fx_setup(void **state)
     unsetenv("AZURE_CLIENT_ID");
     unsetenv("AZURE_TENANT_ID");
     unsetenv("IDENTITY_ENDPOINT");
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
     x->cfg = (struct auth_config){
         .method = AUTH_AUTO,
         .authority = "https://login.example.test/",
@@ -283,6 +284,8 @@ static void test_env_token(void **state)
     assert_int_equal(x->fake.n_reqs, 0);
     assert_int_equal(auth_token_source(x->auth), TOKEN_SOURCE_STATIC);
     assert_non_null(auth_token_current(x->auth));
+    char line[64];
+    assert_string_equal(auth_describe(x->auth, line, sizeof(line)), "token, expiry unknown");
     /* a second ask is served from memory, still from a later pass */
     fx_get(x);
     assert_string_equal(x->token, "env-token-1");
@@ -312,6 +315,8 @@ static void test_no_credentials_at_all(void **state)
 {
     struct fx *x = *state;
     fx_new(x);
+    char line[64];
+    assert_string_equal(auth_describe(x->auth, line, sizeof(line)), "no token yet");
     fx_get(x);
     assert_int_equal(x->st, GP_E_AUTH);
     assert_string_equal(x->err.message,
@@ -369,6 +374,28 @@ static void test_service_principal_secret_from_env(void **state)
     unsetenv("AZURE_CLIENT_SECRET");
     unsetenv("AZURE_CLIENT_ID");
     unsetenv("AZURE_TENANT_ID");
+}
+
+static void test_service_principal_with_assertion(void **state)
+{
+    struct fx *x = *state;
+    char jwt[128];
+    fx_path(x, jwt, sizeof(jwt), "assertion.jwt");
+    write_file(jwt, "eyJhbGciOiJSUzI1NiJ9.e30." SENTINEL "\n", 0600);
+    setenv("AZURE_FEDERATED_TOKEN_FILE", jwt, 1);
+    x->cfg.tenant = "contoso";
+    x->cfg.client_id = "app-9";
+    x->cfg.method = AUTH_SERVICE_PRINCIPAL;
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-jwt", 3599), NULL);
+    fx_new(x);
+    fx_get(x);
+    assert_string_equal(x->token, "sp-jwt");
+    assert_string_equal(x->fake.reqs[0].body,
+                        "grant_type=client_credentials&client_id=app-9&client_assertion_type=urn%3A"
+                        "ietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_"
+                        "assertion=eyJhbGciOiJSUzI1NiJ9.e30." SENTINEL "&scope=https%3A%2F%2F"
+                        "management.azure.com%2F.default");
+    unsetenv("AZURE_FEDERATED_TOKEN_FILE");
 }
 
 static void test_service_principal_invalid_client(void **state)
@@ -433,6 +460,9 @@ static void test_refresh_before_expiry(void **state)
     fx_new(x);
     fx_get(x);
     assert_string_equal(x->token, "tok-a");
+    char line[64];
+    assert_string_equal(auth_describe(x->auth, line, sizeof(line)),
+                        "service-principal, expires in 60 min");
     fx_advance(x, 3000 * 1000); /* 10 min left: still fresh */
     fx_get(x);
     assert_string_equal(x->token, "tok-a");
@@ -921,6 +951,7 @@ int main(void)
         T(test_no_credentials_at_all),
         T(test_service_principal),
         T(test_service_principal_secret_from_env),
+        T(test_service_principal_with_assertion),
         T(test_service_principal_invalid_client),
         T(test_service_principal_network_error),
         T(test_secret_file_must_be_private),
