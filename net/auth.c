@@ -24,6 +24,7 @@
 #endif
 
 #include "model/buf.h"
+#include "model/settings.h"
 #include "model/text.h"
 
 extern char **environ;
@@ -747,7 +748,9 @@ static void attempt_sp(struct auth *a)
     struct gp_error e;
     gp_error_clear(&e);
     bool explicit_ = a->method == AUTH_SERVICE_PRINCIPAL;
-    const char *env_secret = env_nonempty("AZURE_CLIENT_SECRET");
+    const char *env_secret = env_nonempty("GPUP_CLIENT_SECRET");
+    if (!env_secret)
+        env_secret = env_nonempty("AZURE_CLIENT_SECRET");
     bool assertion = a->client_assertion_file && !a->client_secret_file;
     if (!a->client_id || !a->tenant || (!a->client_secret_file && !assertion && !env_secret)) {
         gp_error_set(&e, GP_E_CONFIG, "service principal: needs %s (profile or AZURE_%s)",
@@ -1131,13 +1134,19 @@ static void auth_answer(void *ctx, const struct auth_http_response *r)
 
 /* --- ready token ----------------------------------------------------------------------- */
 
+/* GPUP_TOKEN (the environment overrides the profile), else the token file. */
 static void attempt_static(struct auth *a)
 {
     struct gp_error e;
     gp_error_clear(&e);
     struct token t = {0};
     enum gp_status st;
-    if (a->token_file) {
+    const char *env = env_nonempty("GPUP_TOKEN");
+    if (env) {
+        st = token_from_text(env, strlen(env), TOKEN_SOURCE_STATIC, &t, &e);
+        if (st != GP_OK)
+            gp_error_prefix(&e, "GPUP_TOKEN");
+    } else if (a->token_file) {
         struct gp_secret s = {0};
         st = read_secret_file(a->token_file, AUTH_FILE_MAX, true, "token file", &s, &e);
         if (st == GP_OK) {
@@ -1147,17 +1156,11 @@ static void attempt_static(struct auth *a)
         }
         gp_secret_clear(&s);
     } else {
-        const char *env = env_nonempty("GPUP_TOKEN");
-        if (!env) {
-            gp_error_set(&e, GP_E_AUTH,
-                         "token: GPUP_TOKEN is not set and no token file is "
-                         "configured");
-            attempt_failed(a, &e, a->method == AUTH_TOKEN);
-            return;
-        }
-        st = token_from_text(env, strlen(env), TOKEN_SOURCE_STATIC, &t, &e);
-        if (st != GP_OK)
-            gp_error_prefix(&e, "GPUP_TOKEN");
+        gp_error_set(&e, GP_E_AUTH,
+                     "token: GPUP_TOKEN is not set and no token file is "
+                     "configured");
+        attempt_failed(a, &e, a->method == AUTH_TOKEN);
+        return;
     }
     if (st != GP_OK) {
         attempt_failed(a, &e, true);
@@ -1735,3 +1738,44 @@ static void http_ops_cancel(void *tctx, void *handle)
 }
 
 const struct auth_transport_ops auth_http_transport_ops = {http_ops_send, http_ops_cancel};
+
+/* --- wiring: settings ------------------------------------------------------------------------ */
+
+static const char *opt(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+void auth_config_from_settings(struct auth_config *cfg, const struct settings_effective *eff)
+{
+    const struct settings_profile *p = &eff->profile;
+    switch (p->auth) {
+    case SETTINGS_AUTH_TOKEN:
+    case SETTINGS_AUTH_TOKEN_FILE:
+        cfg->method = AUTH_TOKEN;
+        break;
+    case SETTINGS_AUTH_AZURE_CLI:
+        cfg->method = AUTH_AZURE_CLI;
+        break;
+    case SETTINGS_AUTH_SERVICE_PRINCIPAL:
+        cfg->method = AUTH_SERVICE_PRINCIPAL;
+        break;
+    case SETTINGS_AUTH_DEVICE_CODE:
+        cfg->method = AUTH_DEVICE_CODE;
+        break;
+    case SETTINGS_AUTH_MANAGED_IDENTITY:
+        cfg->method = AUTH_MANAGED_IDENTITY;
+        break;
+    case SETTINGS_AUTH_AUTO:
+    case SETTINGS_AUTH_COUNT:
+    default:
+        cfg->method = AUTH_AUTO;
+        break;
+    }
+    cfg->authority = opt(p->authority);
+    cfg->tenant = opt(p->tenant);
+    cfg->client_id = opt(p->client_id);
+    cfg->client_secret_file = opt(p->client_secret_file);
+    cfg->token_file = opt(p->token_file);
+    cfg->cache_file = opt(eff->paths.token_cache);
+}

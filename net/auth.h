@@ -94,8 +94,8 @@ typedef void (*auth_notice_fn)(void *ctx, const char *line);
 typedef int64_t (*auth_clock_fn)(void *ctx);
 
 /* All strings are copied by auth_new; NULL means the default. Environment fallbacks:
- * GPUP_TOKEN (ready token), AZURE_CLIENT_SECRET, AZURE_CLIENT_ID, AZURE_TENANT_ID,
- * IDENTITY_ENDPOINT. */
+ * GPUP_TOKEN (ready token; wins over token_file), GPUP_CLIENT_SECRET or AZURE_CLIENT_SECRET,
+ * AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE, IDENTITY_ENDPOINT. */
 struct auth_config {
     enum auth_method method;
     const char *authority;             /* login host, default AUTH_DEFAULT_AUTHORITY */
@@ -181,6 +181,12 @@ extern const struct auth_transport_ops auth_http_transport_ops;
  * answered from a later loop pass, or at once when it cannot even be queued. Requests still
  * pending when the auth is freed are dropped unanswered: free ARM clients first. */
 extern const struct arm_token_ops auth_arm_token_ops;
+
+/* Fills the method, authority, tenant, client id, secret and token files and the cache file of
+ * cfg from the effective settings (strings borrowed from eff; "" becomes NULL). Other members
+ * are left as they are. */
+struct settings_effective;
+void auth_config_from_settings(struct auth_config *cfg, const struct settings_effective *eff);
 
 /* Disables core dumps and ptrace-style dumping for this process (also called by auth_new).
  * GP_E_IO when the kernel refuses. */

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "model/settings.h"
 #include "net/auth.h"
 #include "net/loop.h"
 
@@ -189,6 +190,7 @@ static int fx_setup(void **state)
     unsetenv("AZURE_TENANT_ID");
     unsetenv("IDENTITY_ENDPOINT");
     unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+    unsetenv("GPUP_CLIENT_SECRET");
     x->cfg = (struct auth_config){
         .method = AUTH_AUTO,
         .authority = "https://login.example.test/",
@@ -888,6 +890,46 @@ static void test_config_is_checked(void **state)
     assert_false(auth_method_parse("kerberos", &m));
 }
 
+static void test_config_from_settings(void **state)
+{
+    (void)state;
+    struct settings_effective *eff = calloc(1, sizeof(*eff));
+    assert_non_null(eff);
+    eff->profile.auth = SETTINGS_AUTH_SERVICE_PRINCIPAL;
+    snprintf(eff->profile.tenant, sizeof(eff->profile.tenant), "contoso");
+    snprintf(eff->profile.client_id, sizeof(eff->profile.client_id), "app-1");
+    snprintf(eff->paths.token_cache, sizeof(eff->paths.token_cache), "/run/gpup/cache");
+    struct auth_config cfg = {.az_path = "az2"};
+    auth_config_from_settings(&cfg, eff);
+    assert_int_equal(cfg.method, AUTH_SERVICE_PRINCIPAL);
+    assert_string_equal(cfg.tenant, "contoso");
+    assert_string_equal(cfg.client_id, "app-1");
+    assert_string_equal(cfg.cache_file, "/run/gpup/cache");
+    assert_null(cfg.authority);
+    assert_null(cfg.client_secret_file);
+    assert_string_equal(cfg.az_path, "az2"); /* left alone */
+    eff->profile.auth = SETTINGS_AUTH_TOKEN_FILE;
+    auth_config_from_settings(&cfg, eff);
+    assert_int_equal(cfg.method, AUTH_TOKEN);
+    free(eff);
+}
+
+static void test_gpup_client_secret_wins(void **state)
+{
+    struct fx *x = *state;
+    setenv("GPUP_CLIENT_SECRET", "gpup-secret", 1);
+    setenv("AZURE_CLIENT_SECRET", "azure-secret", 1);
+    x->cfg.method = AUTH_SERVICE_PRINCIPAL;
+    x->cfg.tenant = "t";
+    x->cfg.client_id = "c";
+    fake_add(&x->fake, 200, TOKEN_JSON("sp", 3599), NULL);
+    fx_new(x);
+    fx_get(x);
+    assert_non_null(strstr(x->fake.reqs[0].body, "&client_secret=gpup-secret&"));
+    unsetenv("GPUP_CLIENT_SECRET");
+    unsetenv("AZURE_CLIENT_SECRET");
+}
+
 static void test_free_while_fetching(void **state)
 {
     struct fx *x = *state;
@@ -974,6 +1016,8 @@ int main(void)
         T(test_auto_reports_every_source_tried),
         T(test_cache_file),
         T(test_config_is_checked),
+        T(test_config_from_settings),
+        T(test_gpup_client_secret_wins),
         T(test_free_while_fetching),
         T(test_cancel_waiter),
         T(test_protect_process),
