@@ -36,6 +36,7 @@ extern char **environ;
 #define AZ_OUT_MAX (64u * 1024u)
 #define AZ_REAP_MS 10
 #define SLOW_DOWN_S 5
+#define AUTH_MIN_REFETCH_S 30
 
 enum attempt { ATT_REFRESH, ATT_STATIC, ATT_AZ, ATT_SP, ATT_DEVICE, ATT_MI, ATT_COUNT };
 
@@ -94,6 +95,7 @@ struct auth {
     void *clock_ctx;
 
     struct token tok;          /* the token held */
+    int64_t fetched_at;        /* wall time it was obtained (0: from the cache) */
     char tok_client_id[128];   /* client id its refresh token belongs to */
     struct gp_secret rejected; /* the last token ARM refused */
     bool cache_loaded;
@@ -656,9 +658,24 @@ static void attempt_az(struct auth *a)
         rc = posix_spawn_file_actions_addclose(&fa, po[0]);
     if (rc == 0)
         rc = posix_spawn_file_actions_addclose(&fa, pe[0]);
+    /* The child gets our environment without our own secrets in it. */
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    char **envp = calloc(n_env + 1, sizeof(*envp));
+    if (!envp && rc == 0)
+        rc = ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; envp && i < n_env; i++) {
+        if (strncmp(environ[i], "GPUP_TOKEN=", 11) != 0 &&
+            strncmp(environ[i], "GPUP_CLIENT_SECRET=", 19) != 0 &&
+            strncmp(environ[i], "AZURE_CLIENT_SECRET=", 20) != 0)
+            envp[k++] = environ[i];
+    }
     pid_t pid = -1;
     if (rc == 0)
-        rc = posix_spawnp(&pid, a->az_path, &fa, NULL, argv, environ);
+        rc = posix_spawnp(&pid, a->az_path, &fa, NULL, argv, envp);
+    free(envp);
     posix_spawn_file_actions_destroy(&fa);
     close(po[1]);
     close(pe[1]);
@@ -1393,6 +1410,7 @@ static void attempt_succeeded(struct auth *a, struct token *t)
         a->tok_client_id[0] = '\0';
     }
     token_move(&a->tok, t);
+    a->fetched_at = auth_now(a);
     fetch_end(a);
     cache_save(a);
     a->force = false;
@@ -1452,6 +1470,19 @@ static void fetch_start(struct auth *a)
     run_attempt(a);
 }
 
+/* A fetch is due: no token, or it is inside the refresh margin, unless it was fetched moments
+ * ago and has not expired (a source that hands out short-lived tokens must not be asked again
+ * for every request). */
+static bool auth_due(const struct auth *a)
+{
+    int64_t now = auth_now(a);
+    if (!token_needs_refresh(&a->tok, now, TOKEN_REFRESH_MARGIN_S))
+        return false;
+    if (!gp_secret_is_set(&a->tok.access) || token_expired(&a->tok, now))
+        return true;
+    return now - a->fetched_at >= AUTH_MIN_REFETCH_S;
+}
+
 static void kick(void *ctx)
 {
     struct auth *a = ctx;
@@ -1468,7 +1499,7 @@ static void kick(void *ctx)
             return;
         }
     }
-    if (!a->force && !token_needs_refresh(&a->tok, auth_now(a), TOKEN_REFRESH_MARGIN_S)) {
+    if (!a->force && !auth_due(a)) {
         deliver(a, GP_OK, NULL);
         return;
     }
@@ -1522,7 +1553,7 @@ void auth_cancel(struct auth *a, void *ctx)
 
 const struct gp_secret *auth_token_current(const struct auth *a)
 {
-    if (!a || token_needs_refresh(&a->tok, auth_now(a), TOKEN_REFRESH_MARGIN_S))
+    if (!a || auth_due(a))
         return NULL;
     return &a->tok.access;
 }

@@ -313,6 +313,27 @@ static void test_token_file_must_be_private(void **state)
     assert_string_equal(x->token, SENTINEL);
 }
 
+static void test_token_file_read_again_after_401(void **state)
+{
+    struct fx *x = *state;
+    char path[128];
+    fx_path(x, path, sizeof(path), "token");
+    write_file(path, "old-token\n", 0600);
+    x->cfg.token_file = path;
+    fx_new(x);
+    fx_get(x);
+    assert_string_equal(x->token, "old-token");
+    write_file(path, "new-token\n", 0600); /* renewed by whoever writes it */
+    struct gp_secret used = {0};
+    assert_int_equal(gp_secret_set(&used, "old-token", 9), GP_OK);
+    struct auth_retry r = {0};
+    assert_true(auth_on_unauthorized(x->auth, &r, &used));
+    fx_get(x);
+    assert_int_equal(x->st, GP_OK);
+    assert_string_equal(x->token, "new-token");
+    gp_secret_clear(&used);
+}
+
 static void test_no_credentials_at_all(void **state)
 {
     struct fx *x = *state;
@@ -473,6 +494,25 @@ static void test_refresh_before_expiry(void **state)
     assert_null(auth_token_current(x->auth));
     fx_get(x);
     assert_string_equal(x->token, "tok-b");
+    assert_int_equal(x->fake.n_reqs, 2);
+}
+
+static void test_short_lived_tokens_are_not_fetched_per_request(void **state)
+{
+    struct fx *x = *state;
+    char sec[128];
+    sp_config(x, sec, sizeof(sec));
+    fake_add(&x->fake, 200, TOKEN_JSON("short-1", 200), NULL);
+    fake_add(&x->fake, 200, TOKEN_JSON("short-2", 200), NULL);
+    fx_new(x);
+    fx_get(x);
+    fx_advance(x, 10 * 1000);
+    fx_get(x);
+    assert_string_equal(x->token, "short-1");
+    assert_int_equal(x->fake.n_reqs, 1);
+    fx_advance(x, 25 * 1000);
+    fx_get(x);
+    assert_string_equal(x->token, "short-2");
     assert_int_equal(x->fake.n_reqs, 2);
 }
 
@@ -772,6 +812,7 @@ static void test_az_cli(void **state)
     char az[128];
     az_script(x, az, sizeof(az),
               "#!/bin/sh\n"
+              "[ -z \"$GPUP_CLIENT_SECRET$AZURE_CLIENT_SECRET\" ] || exit 3\n"
               "[ \"$*\" = 'account get-access-token --resource https://management.azure.com/ -o "
               "json' ] || { echo \"ERROR: bad args: $*\" >&2; exit 2; }\n"
               "cat <<EOF\n"
@@ -779,7 +820,9 @@ static void test_az_cli(void **state)
               "00:00:00.000000\",\n  \"expires_on\": 4070908800,\n  \"subscription\": \"sub\",\n"
               "  \"tenant\": \"ten\",\n  \"tokenType\": \"Bearer\"\n}\nEOF\n");
     x->cfg.az_path = az;
+    setenv("GPUP_CLIENT_SECRET", SENTINEL, 1); /* not passed on to the child */
     az_run(x);
+    unsetenv("GPUP_CLIENT_SECRET");
     assert_int_equal(x->st, GP_OK);
     assert_string_equal(x->token, SENTINEL);
     assert_int_equal(auth_token_source(x->auth), TOKEN_SOURCE_AZ_CLI);
@@ -990,6 +1033,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_env_token),
         T(test_token_file_must_be_private),
+        T(test_token_file_read_again_after_401),
         T(test_no_credentials_at_all),
         T(test_service_principal),
         T(test_service_principal_secret_from_env),
@@ -998,6 +1042,7 @@ int main(void)
         T(test_service_principal_network_error),
         T(test_secret_file_must_be_private),
         T(test_refresh_before_expiry),
+        T(test_short_lived_tokens_are_not_fetched_per_request),
         T(test_failed_refresh_keeps_the_current_token),
         T(test_unauthorized_refreshes_once),
         T(test_unauthorized_static_token_gives_up),
