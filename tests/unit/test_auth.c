@@ -913,6 +913,46 @@ static void test_cache_file(void **state)
     assert_non_null(strstr(x->err.message, "readable by group or others"));
 }
 
+static void test_cache_not_written_over_a_broader_file(void **state)
+{
+    struct fx *x = *state;
+    char cache[128], sec[128];
+    fx_path(x, cache, sizeof(cache), "cache.json");
+    write_file(cache, "{}", 0644);
+    sp_config(x, sec, sizeof(sec));
+    x->cfg.cache_file = cache;
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-tok", 3600), NULL);
+    fx_new(x);
+    fx_get(x);
+    /* reading it is refused first */
+    assert_int_equal(x->st, GP_E_AUTH);
+    assert_non_null(strstr(x->err.message, "token cache: "));
+    /* made private but broken: ignored with a notice, then the token is fetched and saved */
+    assert_int_equal(chmod(cache, 0600), 0);
+    fx_get(x);
+    assert_int_equal(x->st, GP_OK);
+    assert_non_null(strstr(x->notices, "ignoring the token cache"));
+    FILE *f = fopen(cache, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    assert_non_null(fgets(text, sizeof(text), f));
+    fclose(f);
+    assert_non_null(strstr(text, "\"access_token\":\"sp-tok\""));
+    assert_non_null(strstr(text, "\"source\":\"service-principal\""));
+    /* no temporary file left behind */
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "ls '%s' | grep -q tmp", x->dir);
+    assert_int_not_equal(system(cmd), 0);
+    /* a file made broader meanwhile is not written over */
+    assert_int_equal(chmod(cache, 0644), 0);
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-tok-2", 3600), NULL);
+    assert_int_equal(auth_login(x->auth, fx_token, x), GP_OK);
+    fx_wait(x);
+    assert_int_equal(x->st, GP_OK);
+    assert_string_equal(x->token, "sp-tok-2");
+    assert_non_null(strstr(x->notices, "not writing the token cache: "));
+}
+
 /* --- misc -------------------------------------------------------------------------------- */
 
 static void test_config_is_checked(void **state)
@@ -1060,6 +1100,7 @@ int main(void)
         T(test_az_cli_missing_falls_through),
         T(test_auto_reports_every_source_tried),
         T(test_cache_file),
+        T(test_cache_not_written_over_a_broader_file),
         T(test_config_is_checked),
         T(test_config_from_settings),
         T(test_gpup_client_secret_wins),
