@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -307,6 +308,52 @@ static void test_secret_equality(void **state)
     assert_int_equal(a.len, 0);
 }
 
+/* Every prefix of valid answers: no crash, no leak (ASan), never a half-filled token. */
+static void test_truncated_answers(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"eyJ0\","
+        "\"refresh_token\":\"0.AR\"}",
+        "{\"user_code\":\"U\",\"device_code\":\"D\",\"verification_uri\":\"https://x\","
+        "\"expires_in\":900,\"interval\":5,\"message\":\"m\"}",
+        "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS1: x\\r\\ny\","
+        "\"trace_id\":\"t\",\"correlation_id\":\"c\"}",
+        "{\"source\":\"device-code\",\"access_token\":\"a\",\"refresh_token\":\"r\","
+        "\"expires_on\":5,\"tenant\":\"t\",\"client_id\":\"c\"}",
+    };
+    for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+        size_t n = strlen(bodies[b]);
+        for (size_t len = 0; len <= n; len++) {
+            struct token t = {0};
+            struct token_device_code dc = {0};
+            struct gp_error err;
+            enum gp_status st = token_parse_v2(bodies[b], len, 0, &t, &err);
+            assert_true(st == GP_OK || !gp_secret_is_set(&t.access));
+            token_clear(&t);
+            st = token_parse_managed_identity(bodies[b], len, 0, &t, &err);
+            (void)st;
+            token_clear(&t);
+            st = token_parse_az_cli(bodies[b], len, &t, &err);
+            (void)st;
+            token_clear(&t);
+            st = token_parse_device_code(bodies[b], len, &dc, &err);
+            (void)st;
+            token_device_code_clear(&dc);
+            (void)token_parse_oauth_error(bodies[b], len, 400, "x", &err);
+            char cid[16];
+            st = token_cache_from_json(bodies[b], len, &t, cid, sizeof(cid), &err);
+            (void)st;
+            token_clear(&t);
+            char realm[64];
+            char hdr[128];
+            snprintf(hdr, sizeof(hdr), "Basic realm=\"%.*s", (int)(len < 60 ? len : 60), bodies[b]);
+            st = token_parse_basic_realm(hdr, realm, sizeof(realm), &err);
+            (void)st;
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_basic_realm),
         cmocka_unit_test(test_cache_round_trip),
         cmocka_unit_test(test_secret_equality),
+        cmocka_unit_test(test_truncated_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
