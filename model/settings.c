@@ -555,7 +555,8 @@ enum gp_status settings_set_path(struct settings_paths *paths, unsigned which, c
     default:
         return gp_error_set(err, GP_E_INVALID, "no such path setting");
     }
-    GP_TRY(check_path(path, err));
+    if (!(path && !*path && which != SETTINGS_PATHS_STATE_DIR)) /* "" turns a file off */
+        GP_TRY(check_path(path, err));
     if (!text_copy(dst, SETTINGS_PATH_MAX, path)) {
         dst[0] = '\0';
         return gp_error_set(err, GP_E_CONFIG, "file name too long");
@@ -762,6 +763,10 @@ enum gp_status settings_resolve(const struct settings *s, const struct settings_
         out->ui = s->ui;
     else
         ui_init(&out->ui);
+    if (!(out->ui.set & SETTINGS_UI_THEME) && settings_env_get(env, "NO_COLOR")) {
+        (void)text_copy(out->ui.theme, sizeof(out->ui.theme), "monochrome");
+        out->no_color = true;
+    }
     if (s)
         out->paths = s->paths;
     if (!(out->paths.set & SETTINGS_PATHS_STATE_DIR)) {
@@ -889,7 +894,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
         }
         settings_profile_get(p, (enum settings_field)f, val, sizeof(val));
         if (!val[0]) {
-            GP_TRY(gp_buf_printf(b, "    # %s: unset\n", settings_field_name((enum settings_field)f)));
+            GP_TRY(gp_buf_printf(b, "    # %s: unset\n",
+                                 settings_field_name((enum settings_field)f)));
             continue;
         }
         if (f == SETTINGS_F_AUTH && eff->token_env)
@@ -907,7 +913,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
 
     const struct settings_ui *ui = &eff->ui;
     GP_TRY(gp_buf_append_str(b, "ui = {\n"));
-    GP_TRY(put_string(b, "  ", "theme", ui->theme, ui_src(ui, SETTINGS_UI_THEME)));
+    GP_TRY(put_string(b, "  ", "theme", ui->theme,
+                      eff->no_color ? "NO_COLOR is set" : ui_src(ui, SETTINGS_UI_THEME)));
     GP_TRY(gp_buf_printf(b, "  refresh_seconds = %d;  # %s\n", ui->refresh_seconds,
                          ui_src(ui, SETTINGS_UI_REFRESH)));
     GP_TRY(gp_buf_printf(b, "  mouse = %s;  # %s\n", ui->mouse ? "true" : "false",
@@ -921,11 +928,15 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
     GP_TRY(gp_buf_append_str(b, "paths = {\n"));
     GP_TRY(put_string(b, "  ", "state_dir", pa->state_dir,
                       paths_src(pa, SETTINGS_PATHS_STATE_DIR)));
-    GP_TRY(put_string(b, "  ", "token_cache", pa->token_cache,
-                      pa->token_cache[0] ? paths_src(pa, SETTINGS_PATHS_TOKEN_CACHE)
-                                         : "empty: tokens stay in memory"));
-    GP_TRY(put_string(b, "  ", "log_file", pa->log_file,
-                      pa->log_file[0] ? paths_src(pa, SETTINGS_PATHS_LOG_FILE)
-                                      : "empty: no request trace"));
+    if (pa->token_cache[0])
+        GP_TRY(put_string(b, "  ", "token_cache", pa->token_cache,
+                          paths_src(pa, SETTINGS_PATHS_TOKEN_CACHE)));
+    else
+        GP_TRY(gp_buf_append_str(b, "  # token_cache: unset (tokens stay in memory)\n"));
+    if (pa->log_file[0])
+        GP_TRY(put_string(b, "  ", "log_file", pa->log_file,
+                          paths_src(pa, SETTINGS_PATHS_LOG_FILE)));
+    else
+        GP_TRY(gp_buf_append_str(b, "  # log_file: unset (no request trace)\n"));
     return gp_buf_append_str(b, "};\n");
 }
