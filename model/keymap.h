@@ -44,7 +44,10 @@
 
 #define KEY_CODE_BASE 0x200000 /* above every Unicode code point */
 #define KEY_CODE_ENUM_(id, name) id,
-enum key_code_named { KEY_CODE_FIRST_ = KEY_CODE_BASE - 1, KEY_CODES(KEY_CODE_ENUM_) KEY_CODE_LAST_ };
+enum key_code_named {
+    KEY_CODE_FIRST_ = KEY_CODE_BASE - 1,
+    KEY_CODES(KEY_CODE_ENUM_) KEY_CODE_LAST_
+};
 #undef KEY_CODE_ENUM_
 
 #define KEY_CODE_ESC 27
