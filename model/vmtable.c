@@ -61,9 +61,12 @@ struct vmtable {
     bool desc;
 };
 
-#define COL_TITLE_(id, title) title,
+#define COL_TITLE_(id, title, short_title) title,
 static const char *const col_titles[VMTABLE_COLUMN_COUNT] = {VMTABLE_COLUMNS(COL_TITLE_)};
 #undef COL_TITLE_
+#define COL_SHORT_(id, title, short_title) short_title,
+static const char *const col_short[VMTABLE_COLUMN_COUNT] = {VMTABLE_COLUMNS(COL_SHORT_)};
+#undef COL_SHORT_
 
 static size_t utf8_width(const char *s)
 {
@@ -88,8 +91,6 @@ struct vmtable *vmtable_new(bool utf8)
         return NULL;
     t->utf8 = utf8;
     t->sort_col = VMCOL_NAME;
-    for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++)
-        t->col_width[c] = utf8_width(col_titles[c]);
     /* Offset 0 of both arenas is "": rows whose cells could not be stored point there. */
     uint32_t off;
     if (!arena_put(&t->cells, "", 0, &off) || !arena_put(&t->hay, "", 0, &off)) {
@@ -113,8 +114,7 @@ void vmtable_clear(struct vmtable *t)
     memset(t->freq, 0, sizeof(t->freq));
     if (t->ids)
         memset(t->ids, 0, t->ids_cap * sizeof(*t->ids));
-    for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++)
-        t->col_width[c] = utf8_width(col_titles[c]);
+    memset(t->col_width, 0, sizeof(t->col_width));
 }
 
 void vmtable_free(struct vmtable *t)
@@ -704,6 +704,11 @@ size_t vmtable_col_width(const struct vmtable *t, enum vmtable_column col)
 const char *vmtable_col_title(enum vmtable_column col)
 {
     return col >= 0 && col < VMTABLE_COLUMN_COUNT ? col_titles[col] : "";
+}
+
+const char *vmtable_col_short_title(enum vmtable_column col)
+{
+    return col >= 0 && col < VMTABLE_COLUMN_COUNT ? col_short[col] : "";
 }
 
 const struct vm *vmtable_get(const struct vmtable *t, const char *id)

@@ -16,17 +16,18 @@
 #include "model/status.h"
 #include "model/vm.h"
 
-/* id, column title. The order is the display order and the sort keys 1..7. */
+/* id, column title, short title (for a narrow column). The order is the display order and
+ * the sort keys 1..7. */
 #define VMTABLE_COLUMNS(X)                                                                     \
-    X(VMCOL_NAME, "Name")                                                                      \
-    X(VMCOL_GROUP, "Resource group")                                                           \
-    X(VMCOL_LOCATION, "Location / host")                                                       \
-    X(VMCOL_POWER, "Power")                                                                    \
-    X(VMCOL_PROVISIONING, "Provisioning")                                                      \
-    X(VMCOL_SIZE, "vCPU / mem")                                                                \
-    X(VMCOL_GPU, "GPU")
+    X(VMCOL_NAME, "Name", "Name")                                                              \
+    X(VMCOL_GROUP, "Resource group", "Group")                                                  \
+    X(VMCOL_LOCATION, "Location / host", "Host")                                               \
+    X(VMCOL_POWER, "Power", "Power")                                                           \
+    X(VMCOL_PROVISIONING, "Provisioning", "Prov.")                                             \
+    X(VMCOL_SIZE, "vCPU / memory", "vCPU/mem")                                                 \
+    X(VMCOL_GPU, "GPU", "GPU")
 
-#define VMTABLE_COL_ENUM_(id, title) id,
+#define VMTABLE_COL_ENUM_(id, title, short_title) id,
 enum vmtable_column { VMTABLE_COLUMNS(VMTABLE_COL_ENUM_) VMTABLE_COLUMN_COUNT };
 #undef VMTABLE_COL_ENUM_
 
@@ -57,10 +58,11 @@ size_t vmtable_visible(const struct vmtable *t);
 /* The VM and its display cell at a view index (NULL / "" when out of range). */
 const struct vm *vmtable_vm(const struct vmtable *t, size_t view_i);
 const char *vmtable_cell(const struct vmtable *t, size_t view_i, enum vmtable_column col);
-/* Widest cell of a column over all rows held, in terminal columns (UTF-8 aware, every
- * character counted as one column), the title included. */
+/* Widest cell of a column over all rows held, in characters (UTF-8 aware; the title is not
+ * counted). 0 when empty. */
 size_t vmtable_col_width(const struct vmtable *t, enum vmtable_column col);
 const char *vmtable_col_title(enum vmtable_column col);
+const char *vmtable_col_short_title(enum vmtable_column col);
 
 /* The VM with this resource id (ASCII case-insensitive, as ARM ids are), or NULL. */
 const struct vm *vmtable_get(const struct vmtable *t, const char *id);

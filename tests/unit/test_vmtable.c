@@ -114,7 +114,9 @@ static void test_cells(void **state)
     assert_null(vmtable_vm(t, 9));
     assert_int_equal(vmtable_col_width(t, VMCOL_NAME), 8);  /* "train-04" */
     assert_int_equal(vmtable_col_width(t, VMCOL_GPU), 13);  /* "GPU-P 3648 MB" */
-    assert_int_equal(vmtable_col_width(t, VMCOL_GROUP), 14); /* the title */
+    assert_int_equal(vmtable_col_width(t, VMCOL_GROUP), 7); /* "data-rg" */
+    assert_string_equal(vmtable_col_title(VMCOL_GROUP), "Resource group");
+    assert_string_equal(vmtable_col_short_title(VMCOL_GROUP), "Group");
     assert_null(vmtable_get(t, "/subscriptions/x"));
     vmtable_free(t);
 
