@@ -118,6 +118,8 @@ struct vmlist *app_home(const struct app *a);
 
 /* Feeds one key as if typed (keymap code). */
 void app_key(struct app *a, int key);
+/* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */
+void app_draw_now(struct app *a);
 /* Writes the terminal's content as right-trimmed lines. GP_E_IO. */
 GP_NODISCARD enum gp_status app_dump_screen(const struct app *a, const char *path,
                                             struct gp_error *err);

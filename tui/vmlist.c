@@ -44,6 +44,7 @@ struct vmlist {
     bool full;            /* the whole body must be drawn */
     size_t dirty_a, dirty_b; /* view indexes of rows to repaint, NO_LINE when none */
     bool info_dirty;
+    unsigned long rows_drawn;
     void (*open)(void *ctx, const struct vm *vm);
     void *open_ctx;
 };
@@ -197,6 +198,7 @@ static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
         return;
     int y = 1 + (int)(view_i - vl->top);
     const struct vm *vm = vmtable_vm(vl->t, view_i);
+    vl->rows_drawn++;
     if (!vm) {
         draw_fill(w, y, 0, vl->cols, colors_attr(ROLE_NORMAL));
         return;
@@ -583,4 +585,9 @@ void vmlist_set_open(struct vmlist *vl, void (*fn)(void *ctx, const struct vm *v
 const struct vm *vmlist_selected(const struct vmlist *vl)
 {
     return vmtable_vm(vl->t, vl->sel);
+}
+
+unsigned long vmlist_rows_drawn(const struct vmlist *vl)
+{
+    return vl->rows_drawn;
 }

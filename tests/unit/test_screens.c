@@ -20,6 +20,7 @@
 #include "model/vm.h"
 #include "net/loop.h"
 #include "tui/app.h"
+#include "tui/vmlist.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define REFRESHED_AT 1764062000 /* 2025-11-25 09:13:20 UTC */
@@ -153,27 +154,65 @@ static char *slurp(const char *path)
     return buf;
 }
 
-/* Runs the console over the fleet with script (keys) and diffs the final dump with the golden
- * tests/screens/NAME.txt. */
-static void run_screen(const char *name, const char *keys, bool readonly)
-{
-    alarm(30);
-    char dump[128], golden[512], script[1024];
-    snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
-    snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", keys, dump);
+/* A stand-in for the VM overview (later work): its breadcrumb is the VM's name. */
+struct stub_screen {
+    struct screen screen;
+    char name[64];
+};
 
+static const char *stub_crumb(struct screen *s)
+{
+    return ((struct stub_screen *)s)->name;
+}
+
+static void stub_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
+{
+    (void)a;
+    (void)full;
+    mvwprintw(w, 1, 2, "overview of %s", ((struct stub_screen *)s)->name);
+}
+
+static void stub_destroy(struct screen *s)
+{
+    free(s);
+}
+
+static const struct screen_ops stub_ops = {.name = "VM", .ctx = KM_VM, .crumb = stub_crumb,
+                                           .draw = stub_draw, .destroy = stub_destroy};
+
+static void open_stub(void *ctx, struct app *a, const struct vm *vm)
+{
+    int *opened = ctx;
+    (*opened)++;
+    struct stub_screen *st = calloc(1, sizeof(*st));
+    assert_non_null(st);
+    st->screen.ops = &stub_ops;
+    snprintf(st->name, sizeof(st->name), "%s", vm->name);
+    app_push(a, &st->screen);
+}
+
+struct run {
+    const char *keys;
+    bool readonly;
+    bool loading;  /* the load has not finished */
+    unsigned ops;  /* operations running */
+    int opened;    /* out: VMs opened with Enter */
+};
+
+/* Starts the console over the fleet (pages of 12 and 18). */
+static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
+{
     struct gp_loop *loop = NULL;
     assert_int_equal(loop_new(&loop), GP_OK);
     loop_use_virtual_clock(loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = readonly,
+    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = r->readonly,
                             .profile = "lab", .endpoint = "http://127.0.0.1:8443",
                             .script = script};
     struct app *app = NULL;
     struct gp_error err;
     gp_error_clear(&err);
     assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_set_open_vm(app, open_stub, &r->opened);
 
     char *page = fleet_page();
     struct vm *vms = NULL;
@@ -183,16 +222,35 @@ static void run_screen(const char *name, const char *keys, bool readonly)
                      GP_OK);
     assert_int_equal(n, FLEET_N);
     app_vms_begin(app, true);
-    /* Two pages, as they would arrive. */
     assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
-    assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
-    app_vms_done(app, NULL);
-    app_set_refreshed(app, REFRESHED_AT);
-    app_set_counts(app, 0, 2);
+    if (!r->loading) {
+        assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
+        app_vms_done(app, NULL);
+        app_set_refreshed(app, REFRESHED_AT);
+    }
+    app_set_counts(app, r->ops, 2);
     vm_array_free(vms, n);
     free(page);
     free(next);
+    *out_loop = loop;
+    return app;
+}
 
+/* Runs the console with r->keys, then diffs the final screen with the golden
+ * tests/screens/NAME.txt. */
+static void run_screen(const char *name, struct run *r)
+{
+    alarm(30);
+    char dump[128], golden[512], script[1024];
+    snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
+    const char *src = getenv("GPUP_SRCDIR");
+    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
+    snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", r->keys, dump);
+
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, script, r);
+    struct gp_error err;
+    gp_error_clear(&err);
     enum gp_status st = app_run(app, &err);
     app_free(app);
     loop_free(loop);
@@ -223,59 +281,126 @@ static void run_screen(const char *name, const char *keys, bool readonly)
     free(got);
 }
 
+static void run_keys(const char *name, const char *keys, bool readonly)
+{
+    struct run r = {.keys = keys, .readonly = readonly};
+    run_screen(name, &r);
+}
+
 static void test_home(void **state)
 {
     (void)state;
-    run_screen("home", "<Down><Down>", false);
+    run_keys("home", "<Down><Down>", false);
 }
 
 static void test_filter_gpu(void **state)
 {
     (void)state;
-    run_screen("filter-gpu", "/gpu", false);
+    run_keys("filter-gpu", "/gpu", false);
 }
 
 static void test_filter_kept(void **state)
 {
     (void)state;
     /* Enter keeps the filter; a backspaced, retyped filter gives the same rows. */
-    run_screen("filter-kept", "/node-05<BS>4<Enter><End>", true);
+    run_keys("filter-kept", "/node-05<BS>4<Enter><End>", true);
 }
 
 static void test_filter_cleared(void **state)
 {
     (void)state;
-    run_screen("filter-cleared", "/zzz<Esc>G", false);
+    run_keys("filter-cleared", "/zzz<Esc>G", false);
 }
 
 static void test_sort_power(void **state)
 {
     (void)state;
-    run_screen("sort-power", "4", false);
+    run_keys("sort-power", "4", false);
 }
 
 static void test_sort_size_desc(void **state)
 {
     (void)state;
-    run_screen("sort-size-desc", "66", false);
+    run_keys("sort-size-desc", "66", false);
 }
 
 static void test_help(void **state)
 {
     (void)state;
-    run_screen("help", "?", false);
+    run_keys("help", "?", false);
 }
 
 static void test_too_small(void **state)
 {
     (void)state;
-    run_screen("too-small", ":resize 60x20", false);
+    run_keys("too-small", ":resize 60x20", false);
 }
 
 static void test_resize_back(void **state)
 {
     (void)state;
-    run_screen("resize-back", ":resize 60x20\n:resize 100x30\nG", false);
+    run_keys("resize-back", ":resize 60x20\n:resize 100x30\nG", false);
+}
+
+static void test_loading(void **state)
+{
+    (void)state;
+    /* The first page is in, the load goes on: the rows show with the loading indicator. */
+    struct run r = {.keys = "j", .loading = true};
+    run_screen("loading", &r);
+}
+
+static void test_open_vm(void **state)
+{
+    (void)state;
+    /* Enter on the third row opens it: the breadcrumb names it; Esc comes back, Enter again. */
+    struct run r = {.keys = "jj<Enter><Esc><Enter>"};
+    run_screen("open-vm", &r);
+    assert_int_equal(r.opened, 2);
+}
+
+static void test_quit_with_ops(void **state)
+{
+    (void)state;
+    /* q with operations running asks first. */
+    struct run r = {.keys = "q", .ops = 1};
+    run_screen("quit-ops", &r);
+}
+
+static void test_help_end(void **state)
+{
+    (void)state;
+    run_keys("help-end", "?G", false);
+}
+
+static void test_cursor_repaints_two_lines(void **state)
+{
+    (void)state;
+    struct run r = {.keys = ""};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    app_draw_now(app);
+    struct vmlist *vl = app_home(app);
+    unsigned long before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 2);
+    assert_string_equal(vmlist_selected(vl)->name, "build-01");
+    /* Nothing changed: nothing drawn. */
+    before = vmlist_rows_drawn(vl);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    /* A page down scrolls: the whole page. */
+    app_key(app, KEY_CODE_PGDN);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 20);
+    /* Unknown keys do nothing. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'x');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    app_free(app);
+    loop_free(loop);
 }
 
 int main(void)
@@ -285,7 +410,9 @@ int main(void)
         cmocka_unit_test(test_filter_kept),    cmocka_unit_test(test_filter_cleared),
         cmocka_unit_test(test_sort_power),     cmocka_unit_test(test_sort_size_desc),
         cmocka_unit_test(test_help),           cmocka_unit_test(test_too_small),
-        cmocka_unit_test(test_resize_back),
+        cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
+        cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
+        cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
