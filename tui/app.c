@@ -458,8 +458,7 @@ static void try_quit(struct app *a)
     if (a->ops > 0 && !a->quit_armed) {
         a->quit_armed = true;
         app_flash(a, false,
-                  "Operations still running: %u (they continue in the service). "
-                  "Press q again to quit.",
+                  "Operations running: %u (they go on in the service). q again quits.",
                   a->ops);
         return;
     }

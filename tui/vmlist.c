@@ -17,7 +17,7 @@
 #include "tui/draw.h"
 #include "tui/term.h"
 
-#define NO_LINE ((size_t)-1)
+#define DIRTY_ROWS_MAX 8 /* rows remembered for repaint; more makes a full repaint */
 
 /* Widths: the most a column asks for, the least it is shrunk to, and the order in which
  * columns give up space on a narrow terminal (GPU and name last: they are why one looks). */
@@ -42,7 +42,9 @@ struct vmlist {
     int x[VMTABLE_COLUMN_COUNT], w[VMTABLE_COLUMN_COUNT];
     size_t laid_for[VMTABLE_COLUMN_COUNT]; /* table widths the layout was made for */
     bool full;            /* the whole body must be drawn */
-    size_t dirty_a, dirty_b; /* view indexes of rows to repaint, NO_LINE when none */
+    size_t dirty[DIRTY_ROWS_MAX]; /* view indexes of rows to repaint (several keys may come
+                                     in one pass) */
+    size_t n_dirty;
     bool info_dirty;
     unsigned long rows_drawn;
     void (*open)(void *ctx, const struct vm *vm);
@@ -160,11 +162,11 @@ static void move_to(struct vmlist *vl, struct app *a, size_t target)
     vl->sel = target;
     clamp_top(vl);
     remember_selection(vl);
-    if (vl->top != old_top) {
+    if (vl->top != old_top || vl->n_dirty + 2 > DIRTY_ROWS_MAX) {
         vl->full = true;
     } else {
-        vl->dirty_a = old;
-        vl->dirty_b = target;
+        vl->dirty[vl->n_dirty++] = old;
+        vl->dirty[vl->n_dirty++] = target;
     }
     app_body_dirty(a);
 }
@@ -312,16 +314,19 @@ static void vmlist_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             draw_row(vl, w, i);
         draw_info(vl, w);
     } else {
-        if (vl->dirty_a != NO_LINE)
-            draw_row(vl, w, vl->dirty_a);
-        if (vl->dirty_b != NO_LINE)
-            draw_row(vl, w, vl->dirty_b);
+        for (size_t i = 0; i < vl->n_dirty; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < i; j++)
+                seen = seen || vl->dirty[j] == vl->dirty[i];
+            if (!seen)
+                draw_row(vl, w, vl->dirty[i]);
+        }
         if (vl->info_dirty)
             draw_info(vl, w);
     }
     vl->full = false;
     vl->info_dirty = false;
-    vl->dirty_a = vl->dirty_b = NO_LINE;
+    vl->n_dirty = 0;
 }
 
 /* --- keys ---------------------------------------------------------------------------------- */
@@ -523,7 +528,6 @@ struct vmlist *vmlist_new(bool utf8)
     vl->utf8 = utf8;
     vl->rows = 22;
     vl->cols = 80;
-    vl->dirty_a = vl->dirty_b = NO_LINE;
     vl->full = true;
     compute_columns(vl);
     return vl;

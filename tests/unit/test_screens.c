@@ -386,6 +386,14 @@ static void test_cursor_repaints_two_lines(void **state)
     app_draw_now(app);
     assert_int_equal(vmlist_rows_drawn(vl) - before, 2);
     assert_string_equal(vmlist_selected(vl)->name, "build-01");
+    /* Three keys in one pass: the four rows they touched. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_key(app, 'j');
+    app_key(app, 'k');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 3);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
     /* Nothing changed: nothing drawn. */
     before = vmlist_rows_drawn(vl);
     app_draw_now(app);
