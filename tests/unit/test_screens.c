@@ -20,6 +20,7 @@
 #include "model/vm.h"
 #include "net/loop.h"
 #include "tui/app.h"
+#include "tui/term.h"
 #include "tui/vmlist.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
@@ -411,6 +412,72 @@ static void test_cursor_repaints_two_lines(void **state)
     loop_free(loop);
 }
 
+static void test_remapped_keys(void **state)
+{
+    (void)state;
+    struct keymap km;
+    struct gp_error err;
+    keymap_init(&km);
+    gp_error_clear(&err);
+    assert_int_equal(keymap_bind(&km, "down", "<Down> n", &err), GP_OK);
+    assert_int_equal(keymap_bind(&km, "quit", "C-q", &err), GP_OK);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true, .keymap = &km, .script = "nn\nq\n<C-q>\nj\n"};
+    struct app *app = NULL;
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    char *page = fleet_page();
+    struct vm *vms = NULL;
+    size_t n = 0;
+    char *next = NULL;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
+    vm_array_free(vms, n);
+    free(page);
+    alarm(30);
+    /* "q" is no longer quit; C-q is, so "j" after it never runs. */
+    assert_int_equal(app_run(app, &err), GP_OK);
+    alarm(0);
+    assert_string_equal(vmlist_selected(app_home(app))->name, "build-02");
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_dump_error(void **state)
+{
+    (void)state;
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true,
+                            .script = ":dump-screen /nonexistent/dir/x.txt\nj\n"};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    alarm(30);
+    assert_int_equal(app_run(app, &err), GP_E_IO);
+    alarm(0);
+    assert_non_null(strstr(err.message, "/nonexistent/dir/x.txt"));
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_key_translation(void **state)
+{
+    (void)state;
+    assert_int_equal(tui_key_from_curses(1, KEY_DOWN), KEY_CODE_DOWN);
+    assert_int_equal(tui_key_from_curses(1, KEY_NPAGE), KEY_CODE_PGDN);
+    assert_int_equal(tui_key_from_curses(1, KEY_F(5)), KEY_CODE_F5);
+    assert_int_equal(tui_key_from_curses(1, KEY_ENTER), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(1, KEY_RESIZE), KEY_CODE_RESIZE);
+    assert_int_equal(tui_key_from_curses(1, KEY_MOUSE), 0);
+    assert_int_equal(tui_key_from_curses(0, '\r'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, '\n'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, 127), KEY_CODE_BACKSPACE);
+    assert_int_equal(tui_key_from_curses(0, 12), KEY_CODE_CTRL('l'));
+    assert_int_equal(tui_key_from_curses(0, 0xe9), 0xe9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +488,8 @@ int main(void)
         cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
+        cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_key_translation),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
