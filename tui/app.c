@@ -589,10 +589,11 @@ static void on_signal(void *ctx, int signo)
 
 /* --- script -------------------------------------------------------------------------------- */
 
-/* Idle: no transfer in flight (a load in progress has one), no repaint pending. */
+/* Idle: no transfer in flight, no load of the source going on (it may be between requests,
+ * waiting for a token or a retry), no repaint pending. */
 static bool is_idle(const struct app *a)
 {
-    return loop_transfers(a->loop) == 0 && a->rows_timer == 0;
+    return loop_transfers(a->loop) == 0 && a->rows_timer == 0 && !(a->loading && a->src);
 }
 
 /* Runs one script step: a command line, or one key. */
