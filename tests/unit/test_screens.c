@@ -122,6 +122,7 @@ static char *fleet_page(void)
 }
 
 static char tmpdir[64];
+static pid_t running_sim = -1; /* stopped by teardown_all when a test failed midway */
 
 static int setup_all(void **state)
 {
@@ -145,6 +146,11 @@ static int setup_all(void **state)
 static int teardown_all(void **state)
 {
     (void)state;
+    if (running_sim > 0) {
+        kill(running_sim, SIGTERM);
+        while (waitpid(running_sim, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;
@@ -530,6 +536,7 @@ static void test_fleet_source(void **state)
     pid_t sim = sim_start(endpoint, sizeof(endpoint));
     if (sim < 0)
         skip();
+    running_sim = sim;
     alarm(60);
     struct gp_loop *loop = NULL;
     assert_int_equal(loop_new(&loop), GP_OK);
@@ -560,6 +567,7 @@ static void test_fleet_source(void **state)
     kill(sim, SIGTERM);
     while (waitpid(sim, NULL, 0) < 0 && errno == EINTR)
         ;
+    running_sim = -1;
     alarm(0);
     for (int i = 0; i < 2; i++) {
         char path[160];
