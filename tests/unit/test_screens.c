@@ -426,6 +426,16 @@ static void test_cursor_repaints_two_lines(void **state)
     loop_free(loop);
 }
 
+static void test_ascii_locale(void **state)
+{
+    (void)state;
+    /* Without UTF-8: ASCII dashes, "~" for cut text, "x" in the too-small message. */
+    assert_non_null(setlocale(LC_ALL, "C"));
+    run_keys("home-ascii", "S", false);
+    run_keys("too-small-ascii", ":resize 70x10", false);
+    assert_non_null(setlocale(LC_ALL, ""));
+}
+
 static void test_remapped_keys(void **state)
 {
     (void)state;
@@ -590,7 +600,7 @@ int main(void)
         cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
-        cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
