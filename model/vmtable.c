@@ -45,6 +45,7 @@ struct vmtable {
     size_t n, cap;
     uint32_t *perm, *view, *tmp, *batch;
     uint8_t *match; /* per row: shown by the filter (apart from rows: small, cache friendly) */
+    uint64_t *skey; /* per row: sort key prefix for sort_col (see sort_key) */
     size_t n_view;
     struct vt_arena cells, hay;
     struct vt_hay_entry *hent;
@@ -128,6 +129,7 @@ void vmtable_free(struct vmtable *t)
     free(t->tmp);
     free(t->batch);
     free(t->match);
+    free(t->skey);
     free(t->cells.p);
     free(t->hay.p);
     free(t->hent);
@@ -174,6 +176,10 @@ static bool reserve_rows(struct vmtable *t, size_t need)
     if (!m)
         return false;
     t->match = m;
+    uint64_t *k = realloc(t->skey, nc * sizeof(*k));
+    if (!k)
+        return false;
+    t->skey = k;
     t->cap = nc;
     return true;
 }
@@ -514,20 +520,63 @@ static int cmp_long(long a, long b)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/* The first 8 bytes, big-endian, of a string whose byte order is natural_cmp's order:
+ * letters lower-cased, each run of digits as 0x30 (it sorts against other characters as any
+ * digit does), 1 + its length without leading zeros, then the digits. Two rows whose keys
+ * differ compare as their keys; equal keys whose last byte is 0 hold the whole (equal) text;
+ * other equal keys fall back to natural_cmp. The sort then touches the cell
+ * arena only for long common prefixes. vCPU / memory use the numbers themselves. */
+static uint64_t sort_key(const struct vmtable *t, uint32_t r)
+{
+    const struct vm *vm = &t->rows[r].vm;
+    if (t->sort_col == VMCOL_SIZE) {
+        uint64_t cpu = vm->processors < 0 ? 0 : (uint64_t)vm->processors + 1;
+        uint64_t mem = vm->memory_mb < 0 ? 0 : (uint64_t)vm->memory_mb + 1;
+        return (cpu > 0xffffffu ? 0xffffffu : cpu) << 40 |
+               (mem > 0xffffffffffu ? 0xffffffffffu : mem);
+    }
+    const char *p = cell_of(t, r, t->sort_col);
+    unsigned char out[8];
+    size_t k = 0;
+    while (*p && k < sizeof(out)) {
+        if (*p >= '0' && *p <= '9') {
+            while (*p == '0')
+                p++;
+            size_t len = 0;
+            while (p[len] >= '0' && p[len] <= '9')
+                len++;
+            out[k++] = 0x30;
+            if (k < sizeof(out))
+                out[k++] = (unsigned char)(len > 254 ? 255 : len + 1); /* never 0 */
+            for (size_t i = 0; i < len && k < sizeof(out); i++)
+                out[k++] = (unsigned char)p[i];
+            p += len;
+        } else {
+            out[k++] = (unsigned char)lower(*p++);
+        }
+    }
+    uint64_t key = 0;
+    for (size_t i = 0; i < sizeof(out); i++)
+        key = key << 8 | (i < k ? out[i] : 0u);
+    return key;
+}
+
 static int cmp_rows(const struct vmtable *t, uint32_t a, uint32_t b)
 {
-    int c;
-    switch (t->sort_col) {
-    case VMCOL_SIZE: {
-        const struct vm *va = &t->rows[a].vm, *vb = &t->rows[b].vm;
-        c = cmp_long(va->processors, vb->processors);
-        if (!c)
-            c = cmp_long(va->memory_mb, vb->memory_mb);
-        break;
-    }
-    default:
+    int c = 0;
+    uint64_t ka = t->skey[a], kb = t->skey[b];
+    if (ka != kb) {
+        c = ka < kb ? -1 : 1;
+    } else if (t->sort_col == VMCOL_SIZE) {
+        /* Equal keys are equal numbers unless one was clamped (absurd sizes). */
+        if ((ka >> 40) == 0xffffffu || (ka & 0xffffffffffu) == 0xffffffffffu) {
+            const struct vm *va = &t->rows[a].vm, *vb = &t->rows[b].vm;
+            c = cmp_long(va->processors, vb->processors);
+            if (!c)
+                c = cmp_long(va->memory_mb, vb->memory_mb);
+        }
+    } else if ((ka & 0xffu) != 0) {
         c = natural_cmp(cell_of(t, a, t->sort_col), cell_of(t, b, t->sort_col));
-        break;
     }
     if (t->desc)
         c = -c;
@@ -566,6 +615,8 @@ enum gp_status vmtable_set_sort(struct vmtable *t, enum vmtable_column col, bool
         return GP_E_INVALID;
     t->sort_col = col;
     t->desc = desc;
+    for (size_t r = 0; r < t->n; r++)
+        t->skey[r] = sort_key(t, (uint32_t)r);
     if (t->n) {
         sort_rows(t, t->perm, t->tmp, t->n);
         rebuild_view(t);
@@ -599,6 +650,7 @@ static void place_batch(struct vmtable *t, size_t n_old, size_t k, bool replaced
     for (size_t i = 0; i < k; i++) {
         uint32_t r = t->batch[i];
         t->rows[r].touched = false;
+        t->skey[r] = sort_key(t, r);
         t->match[r] = row_matches(t, r) ? 1 : 0;
     }
     /* tmp is scratch for the sort, then receives the merge. Each new row finds its place by

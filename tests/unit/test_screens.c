@@ -600,7 +600,8 @@ int main(void)
         cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
-        cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),
+        cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);

@@ -287,12 +287,98 @@ static void test_large(void **state)
     vmtable_free(t);
 }
 
+/* Natural order written again, plainly, to check the table's keyed sort against. */
+static int ref_natural(const char *a, const char *b)
+{
+    for (;;) {
+        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+            while (*a == '0')
+                a++;
+            while (*b == '0')
+                b++;
+            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+            if (la != lb)
+                return la < lb ? -1 : 1;
+            int c = strncmp(a, b, la);
+            if (c)
+                return c < 0 ? -1 : 1;
+            a += la;
+            b += lb;
+            continue;
+        }
+        int ca = (unsigned char)*a, cb = (unsigned char)*b;
+        if (ca >= 'A' && ca <= 'Z')
+            ca += 'a' - 'A';
+        if (cb >= 'A' && cb <= 'Z')
+            cb += 'a' - 'A';
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        if (!ca)
+            return 0;
+        a++;
+        b++;
+    }
+}
+
+static void test_sort_random_names(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static const char alphabet[] = "aB-0019z.";
+    struct vmtable *t = vmtable_new(false);
+    struct vm *vms = calloc(N, sizeof(*vms));
+    assert_non_null(vms);
+    unsigned seed = 12345;
+    for (int i = 0; i < N; i++) {
+        char name[24], id[32];
+        size_t len = 1 + (seed = seed * 1103515245u + 12345u) % 14;
+        for (size_t j = 0; j < len; j++) {
+            seed = seed * 1103515245u + 12345u;
+            name[j] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        name[len] = '\0';
+        snprintf(id, sizeof(id), "/vm/%d", i);
+        vm_init(&vms[i]);
+        vms[i].id = text_dup(id);
+        vms[i].name = text_dup(name);
+        vms[i].processors = (long)(seed % 5);
+        vms[i].memory_mb = (long)((seed >> 8) % 3) * 1000;
+    }
+    struct gp_error err;
+    gp_error_clear(&err);
+    /* Half, then the rest as a second page (merged into the sorted rows). */
+    assert_int_equal(vmtable_add(t, vms, N / 2, &err), GP_OK);
+    assert_int_equal(vmtable_add(t, vms + N / 2, N - N / 2, &err), GP_OK);
+    for (int desc = 0; desc < 2; desc++) {
+        assert_int_equal(vmtable_set_sort(t, VMCOL_NAME, desc), GP_OK);
+        for (size_t i = 1; i < N; i++) {
+            int c = ref_natural(vmtable_cell(t, i - 1, VMCOL_NAME),
+                                vmtable_cell(t, i, VMCOL_NAME));
+            if (desc ? c < 0 : c > 0)
+                fail_msg("%s before %s", vmtable_cell(t, i - 1, VMCOL_NAME),
+                         vmtable_cell(t, i, VMCOL_NAME));
+        }
+        assert_int_equal(vmtable_set_sort(t, VMCOL_SIZE, desc), GP_OK);
+        for (size_t i = 1; i < N; i++) {
+            const struct vm *a = vmtable_vm(t, i - 1), *b = vmtable_vm(t, i);
+            long ka = a->processors * 100000 + a->memory_mb;
+            long kb = b->processors * 100000 + b->memory_mb;
+            assert_true(desc ? ka >= kb : ka <= kb);
+        }
+    }
+    for (int i = 0; i < N; i++)
+        vm_cleanup(&vms[i]);
+    free(vms);
+    vmtable_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cells),   cmocka_unit_test(test_filter),
         cmocka_unit_test(test_sort),    cmocka_unit_test(test_append_and_replace),
         cmocka_unit_test(test_sanitized), cmocka_unit_test(test_large),
+        cmocka_unit_test(test_sort_random_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
