@@ -763,6 +763,11 @@ const char *vmtable_col_short_title(enum vmtable_column col)
     return col >= 0 && col < VMTABLE_COLUMN_COUNT ? col_short[col] : "";
 }
 
+const struct vm *vmtable_row(const struct vmtable *t, size_t i)
+{
+    return i < t->n ? &t->rows[i].vm : NULL;
+}
+
 const struct vm *vmtable_get(const struct vmtable *t, const char *id)
 {
     long r = id_lookup(t, id);

@@ -64,6 +64,9 @@ size_t vmtable_col_width(const struct vmtable *t, enum vmtable_column col);
 const char *vmtable_col_title(enum vmtable_column col);
 const char *vmtable_col_short_title(enum vmtable_column col);
 
+/* Every row held, filter or not, in arrival order (i < vmtable_count). NULL past the end. */
+const struct vm *vmtable_row(const struct vmtable *t, size_t i);
+
 /* The VM with this resource id (ASCII case-insensitive, as ARM ids are), or NULL. */
 const struct vm *vmtable_get(const struct vmtable *t, const char *id);
 /* Its view index, when the filter shows it. */

@@ -14,10 +14,12 @@
 #include <wchar.h>
 
 #include "model/text.h"
+#include "model/vmtable.h"
 #include "net/loop.h"
 #include "tui/colors.h"
 #include "tui/draw.h"
 #include "tui/help.h"
+#include "tui/palette.h"
 #include "tui/term.h"
 #include "tui/vmlist.h"
 
@@ -69,6 +71,9 @@ struct app {
     void *src_ctx;
     void (*open_vm)(void *ctx, struct app *a, const struct vm *vm);
     void *open_ctx;
+    bool (*command)(void *ctx, struct app *a, const char *cmd, const char *arg);
+    void *command_ctx;
+    struct palette pal;
 
     char *script; /* owned */
     size_t script_pos;
@@ -182,6 +187,15 @@ static void draw_status(struct app *a)
 {
     WINDOW *w = a->bottom;
     draw_fill(w, 0, 0, a->cols, colors_attr(THEME_STATUS));
+    if (a->pal.active) {
+        char line[PALETTE_MAX + 128], clean[sizeof(line)];
+        snprintf(line, sizeof(line), ":%s_%s%s", a->pal.text, a->pal.hint[0] ? "   " : "",
+                 a->pal.hint);
+        text_sanitize(clean, sizeof(clean), line);
+        draw_text(w, 0, 0, a->cols, clean, colors_attr(THEME_INPUT));
+        wnoutrefresh(w);
+        return;
+    }
     if (a->flash[0]) {
         draw_text(w, 0, 1, a->cols - 2, a->flash,
                   colors_attr(a->flash_error ? THEME_ERROR : THEME_STATUS));
@@ -477,6 +491,15 @@ void app_key(struct app *a, int key)
         layout(a);
         return;
     }
+    if (a->pal.active && !a->too_small) {
+        a->dirty |= DIRTY_STATUS;
+        if (palette_key(&a->pal, key, vmlist_table(a->home)) == PALETTE_RUN) {
+            char line[PALETTE_MAX];
+            (void)text_copy(line, sizeof(line), a->pal.text);
+            app_command(a, line);
+        }
+        return;
+    }
     if (a->too_small) {
         enum keymap_action g = keymap_lookup(&a->km, KM_GLOBAL, key);
         if (g == ACT_QUIT)
@@ -512,13 +535,107 @@ void app_key(struct app *a, int key)
         start_refresh(a);
         break;
     case ACT_PALETTE:
-        app_flash(a, false, "The command palette is not available yet");
+        palette_open(&a->pal);
+        a->dirty |= DIRTY_STATUS;
         break;
     case ACT_NOTIFICATIONS:
         app_flash(a, false, "No notifications");
         break;
     default:
         break;
+    }
+}
+
+/* --- commands ---------------------------------------------------------------------------- */
+
+void app_set_command_handler(struct app *a,
+                             bool (*fn)(void *ctx, struct app *a, const char *cmd,
+                                        const char *arg),
+                             void *ctx)
+{
+    a->command = fn;
+    a->command_ctx = ctx;
+}
+
+/* The VM named name: exact (case-insensitive) first, else the only one it starts. */
+static const struct vm *vm_by_name(const struct vmtable *t, const char *name, size_t *out_n)
+{
+    const struct vm *prefix = NULL;
+    size_t n_prefix = 0, len = strlen(name);
+    for (size_t i = 0; i < vmtable_count(t); i++) {
+        const struct vm *v = vmtable_row(t, i);
+        if (!v->name)
+            continue;
+        if (str_ieq(v->name, name)) {
+            *out_n = 1;
+            return v;
+        }
+        if (strlen(v->name) > len) {
+            char head[PALETTE_MAX];
+            memcpy(head, v->name, len);
+            head[len] = '\0';
+            if (str_ieq(head, name)) {
+                prefix = v;
+                n_prefix++;
+            }
+        }
+    }
+    *out_n = n_prefix;
+    return n_prefix == 1 ? prefix : NULL;
+}
+
+static void home_only(struct app *a)
+{
+    while (a->depth > 1)
+        app_pop(a);
+}
+
+void app_command(struct app *a, const char *text)
+{
+    char line[PALETTE_MAX];
+    (void)text_copy(line, sizeof(line), text ? text : "");
+    char *arg = NULL;
+    char *cmd = palette_split(line, &arg);
+    char clean[PALETTE_MAX];
+    text_sanitize(clean, sizeof(clean), arg);
+    if (!cmd[0])
+        return;
+    if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
+        try_quit(a);
+    } else if (strcmp(cmd, "refresh") == 0) {
+        start_refresh(a);
+    } else if (strcmp(cmd, "help") == 0) {
+        if (a->stack[a->depth - 1]->ops != help_screen_ops())
+            help_open(a);
+    } else if (strcmp(cmd, "vm") == 0) {
+        size_t n = 0;
+        const struct vm *vm = arg[0] ? vm_by_name(vmlist_table(a->home), arg, &n) : NULL;
+        if (!arg[0]) {
+            app_flash(a, true, ":vm needs a VM name (Tab completes)");
+        } else if (!vm) {
+            if (n > 1)
+                app_flash(a, true, "%zu VMs start with \"%s\" (Tab completes)", n, clean);
+            else
+                app_flash(a, true, "No VM named \"%s\"", clean);
+        } else {
+            home_only(a);
+            char *id = text_dup(vm->id);
+            if (id && vmlist_select(a->home, id)) {
+                const struct vm *sel = vmlist_selected(a->home);
+                a->dirty |= DIRTY_ALL;
+                if (sel)
+                    open_vm_cb(a, sel);
+            }
+            free(id);
+        }
+    } else if (strcmp(cmd, "rg") == 0) {
+        home_only(a);
+        vmlist_set_filter(a->home, arg);
+        a->dirty |= DIRTY_ALL;
+    } else if (!a->command || !a->command(a->command_ctx, a, cmd, arg)) {
+        char c2[32];
+        text_sanitize(c2, sizeof(c2), cmd);
+        app_flash(a, true, "Unknown command :%s (Tab completes, :help lists the keys)", c2);
     }
 }
 

@@ -118,6 +118,15 @@ bool app_readonly(const struct app *a);
 struct gp_loop *app_loop(const struct app *a);
 struct vmlist *app_home(const struct app *a);
 
+/* Runs a palette command line ("vm train-04", "rg ml-rg", "refresh", "q"...), as typed
+ * after `:`. Commands the app does not know go to the handler (NULL: none); a handler that
+ * returns false leaves "unknown command" in the status line. */
+void app_command(struct app *a, const char *line);
+void app_set_command_handler(struct app *a,
+                             bool (*fn)(void *ctx, struct app *a, const char *cmd,
+                                        const char *arg),
+                             void *ctx);
+
 /* Feeds one key as if typed (keymap code). */
 void app_key(struct app *a, int key);
 /* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */

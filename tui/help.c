@@ -135,5 +135,18 @@ void help_open(struct app *a)
     add_line(h, "Keys (change them in the keys section of the config file); Esc goes back");
     add_line(h, "");
     keymap_help(app_keymap(a), add_line, h);
+    static const char *const commands[] = {
+        "",
+        "Commands (after :, Tab completes):",
+        "  :vm NAME         Open a virtual machine",
+        "  :rg NAME         Show one resource group",
+        "  :profile NAME    Switch to another profile",
+        "  :theme NAME      Switch to another theme",
+        "  :refresh         Refresh from the service",
+        "  :help            Show this help",
+        "  :q               Quit",
+    };
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        add_line(h, commands[i]);
     app_push(a, &h->screen);
 }

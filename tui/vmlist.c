@@ -609,3 +609,31 @@ unsigned long vmlist_rows_drawn(const struct vmlist *vl)
 {
     return vl->rows_drawn;
 }
+
+bool vmlist_select(struct vmlist *vl, const char *id)
+{
+    size_t i;
+    if (!vmtable_get(vl->t, id))
+        return false;
+    if (!vmtable_find(vl->t, id, &i)) {
+        vl->filter[0] = '\0';
+        vl->editing = false;
+        if (vmtable_set_filter(vl->t, "") != GP_OK || !vmtable_find(vl->t, id, &i))
+            return false;
+    }
+    vl->sel = i;
+    vl->moved = true;
+    clamp_top(vl);
+    remember_selection(vl);
+    vl->full = true;
+    return true;
+}
+
+void vmlist_set_filter(struct vmlist *vl, const char *text)
+{
+    (void)text_copy(vl->filter, sizeof(vl->filter), text ? text : "");
+    vl->editing = false;
+    if (vmtable_set_filter(vl->t, vl->filter) != GP_OK)
+        vl->filter[0] = '\0';
+    resync(vl);
+}

@@ -34,6 +34,11 @@ void vmlist_set_open(struct vmlist *vl, void (*fn)(void *ctx, const struct vm *v
 
 /* The selected VM, or NULL when the list shows nothing. */
 const struct vm *vmlist_selected(const struct vmlist *vl);
+/* Selects the VM with this id (clearing the filter when it hides it). false: unknown id. */
+bool vmlist_select(struct vmlist *vl, const char *id);
+/* Sets the filter as if typed and kept. */
+void vmlist_set_filter(struct vmlist *vl, const char *text);
+
 /* Row lines drawn so far (tests check that a cursor move repaints two). */
 unsigned long vmlist_rows_drawn(const struct vmlist *vl);
 

@@ -436,6 +436,20 @@ static void test_ascii_locale(void **state)
     assert_non_null(setlocale(LC_ALL, ""));
 }
 
+static void test_palette(void **state)
+{
+    (void)state;
+    /* :rg filters to a group; :vm with Tab completion opens a VM. */
+    run_keys("palette-rg", ":rg vdi<Tab><Enter>", false);
+    struct run r = {.keys = ":rg vdi-rg<Enter>:vm tra<Tab>"};
+    run_screen("palette-complete", &r);
+    r = (struct run){.keys = ":vm train-04<Enter>"};
+    run_screen("palette-vm", &r);
+    assert_int_equal(r.opened, 1);
+    run_keys("palette-unknown", ":vm nope<Enter>", false);
+    run_keys("palette-cmd", ":zz<Enter>", false);
+}
+
 static void test_remapped_keys(void **state)
 {
     (void)state;
@@ -601,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
         cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),
+        cmocka_unit_test(test_palette),
         cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
