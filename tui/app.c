@@ -448,6 +448,12 @@ void app_vms_done(struct app *a, const struct gp_error *err)
     a->dirty |= DIRTY_STATUS;
 }
 
+void app_set_vm_step(struct app *a, const char *id, const char *text)
+{
+    vmlist_set_step(a->home, id, text);
+    a->dirty |= DIRTY_BODY;
+}
+
 static void start_refresh(struct app *a)
 {
     if (!a->src || !a->src->load) {

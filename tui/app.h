@@ -97,6 +97,9 @@ GP_NODISCARD enum gp_status app_add_vms(struct app *a, struct vm *vms, size_t n,
                                         size_t expected, struct gp_error *err);
 void app_vms_done(struct app *a, const struct gp_error *err);
 
+/* Shows an operation's step on a VM's row ("stopping 1/3"); NULL clears it. */
+void app_set_vm_step(struct app *a, const char *id, const char *text);
+
 /* Screen stack. push takes the screen (destroyed when popped if ops->destroy is set). */
 void app_push(struct app *a, struct screen *s);
 void app_pop(struct app *a);

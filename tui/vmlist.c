@@ -47,6 +47,10 @@ struct vmlist {
     size_t n_dirty;
     bool info_dirty;
     unsigned long rows_drawn;
+    struct {
+        char *id;
+        char text[48];
+    } steps[VMLIST_MAX_STEPS];
     void (*open)(void *ctx, const struct vm *vm);
     void *open_ctx;
 };
@@ -208,6 +212,14 @@ static enum theme_role cell_role(const struct vm *vm, enum vmtable_column c)
     }
 }
 
+static const char *step_of(const struct vmlist *vl, const struct vm *vm)
+{
+    for (size_t i = 0; i < VMLIST_MAX_STEPS; i++)
+        if (vl->steps[i].id && str_ieq(vl->steps[i].id, vm->id))
+            return vl->steps[i].text;
+    return NULL;
+}
+
 static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
 {
     if (view_i < vl->top || view_i >= vl->top + page_rows(vl))
@@ -224,9 +236,17 @@ static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
     draw_fill(w, y, 0, vl->cols, base);
     if (sel)
         draw_text(w, y, 0, 1, ">", base); /* visible without colour too */
+    const char *step = step_of(vl, vm);
     for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
         const char *text = vmtable_cell(vl->t, view_i, (enum vmtable_column)c);
         attr_t at = sel ? base : colors_attr(cell_role(vm, (enum vmtable_column)c));
+        /* An operation's step takes the power and provisioning columns. */
+        if (c == VMCOL_POWER && step) {
+            draw_text(w, y, vl->x[c], vl->w[c] + 1 + vl->w[VMCOL_PROVISIONING], step,
+                      sel ? base : colors_attr(THEME_TRANSITION));
+            c = VMCOL_PROVISIONING;
+            continue;
+        }
         draw_text(w, y, vl->x[c], vl->w[c], text, at);
     }
 }
@@ -553,6 +573,8 @@ void vmlist_free(struct vmlist *vl)
         return;
     vmtable_free(vl->t);
     free(vl->sel_id);
+    for (size_t i = 0; i < VMLIST_MAX_STEPS; i++)
+        free(vl->steps[i].id);
     free(vl);
 }
 
@@ -636,4 +658,34 @@ void vmlist_set_filter(struct vmlist *vl, const char *text)
     if (vmtable_set_filter(vl->t, vl->filter) != GP_OK)
         vl->filter[0] = '\0';
     resync(vl);
+}
+
+void vmlist_set_step(struct vmlist *vl, const char *id, const char *text)
+{
+    if (!id)
+        return;
+    size_t slot = VMLIST_MAX_STEPS, empty = VMLIST_MAX_STEPS;
+    for (size_t i = 0; i < VMLIST_MAX_STEPS; i++) {
+        if (vl->steps[i].id && str_ieq(vl->steps[i].id, id))
+            slot = i;
+        else if (!vl->steps[i].id && empty == VMLIST_MAX_STEPS)
+            empty = i;
+    }
+    if (!text) {
+        if (slot < VMLIST_MAX_STEPS) {
+            free(vl->steps[slot].id);
+            vl->steps[slot].id = NULL;
+        }
+    } else {
+        if (slot == VMLIST_MAX_STEPS) {
+            if (empty == VMLIST_MAX_STEPS)
+                return;
+            slot = empty;
+            vl->steps[slot].id = text_dup(id);
+            if (!vl->steps[slot].id)
+                return;
+        }
+        text_sanitize(vl->steps[slot].text, sizeof(vl->steps[slot].text), text);
+    }
+    vl->full = true;
 }

@@ -39,6 +39,11 @@ bool vmlist_select(struct vmlist *vl, const char *id);
 /* Sets the filter as if typed and kept. */
 void vmlist_set_filter(struct vmlist *vl, const char *text);
 
+/* A VM with an operation running shows its step ("step 2/3: PATCH") in place of its power
+ * state; NULL text clears it. At most VMLIST_MAX_STEPS at once (more are not shown). */
+#define VMLIST_MAX_STEPS 32
+void vmlist_set_step(struct vmlist *vl, const char *id, const char *text);
+
 /* Row lines drawn so far (tests check that a cursor move repaints two). */
 unsigned long vmlist_rows_drawn(const struct vmlist *vl);
 

@@ -208,11 +208,23 @@ static void open_stub(void *ctx, struct app *a, const struct vm *vm)
 
 struct run {
     const char *keys;
+    bool steps;    /* two VMs show an operation's step */
     bool readonly;
     bool loading;  /* the load has not finished */
     unsigned ops;  /* operations running */
     int opened;    /* out: VMs opened with Enter */
 };
+
+/* The id of the VM named name in the home table. */
+static const char *id_of(struct app *app, const char *name)
+{
+    const struct vmtable *t = vmlist_table(app_home(app));
+    for (size_t i = 0; i < vmtable_count(t); i++)
+        if (strcmp(vmtable_row(t, i)->name, name) == 0)
+            return vmtable_row(t, i)->id;
+    fail_msg("no VM %s", name);
+    return NULL;
+}
 
 /* Starts the console over the fleet (pages of 12 and 18). */
 static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
@@ -244,7 +256,14 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
         app_set_refreshed(app, REFRESHED_AT);
     }
     app_set_counts(app, r->ops, 2);
-    vm_array_free(vms, n);
+    vm_array_free(vms, n); /* emptied: the table took the contents */
+    if (r->steps) {
+        app_set_vm_step(app, id_of(app, "train-02"), "stopping 1/3");
+        app_set_vm_step(app, id_of(app, "train-04"), "attaching 2/3");
+        app_set_vm_step(app, id_of(app, "train-04"), "starting 3/3");
+        app_set_vm_step(app, id_of(app, "infer-02"), "gone");
+        app_set_vm_step(app, id_of(app, "infer-02"), NULL);
+    }
     free(page);
     free(next);
     *out_loop = loop;
@@ -450,6 +469,13 @@ static void test_palette(void **state)
     run_keys("palette-cmd", ":zz<Enter>", false);
 }
 
+static void test_steps(void **state)
+{
+    (void)state;
+    struct run r = {.keys = "/train<Enter>j", .steps = true};
+    run_screen("steps", &r);
+}
+
 static void test_remapped_keys(void **state)
 {
     (void)state;
@@ -615,7 +641,7 @@ int main(void)
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
         cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),
-        cmocka_unit_test(test_palette),
+        cmocka_unit_test(test_palette),        cmocka_unit_test(test_steps),
         cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
