@@ -810,6 +810,8 @@ static void before_sleep(void *ctx)
     app_draw(a);
     if (a->script_mode && is_idle(a))
         script_step(a);
+    else if (a->no_display && !a->script && is_idle(a))
+        app_quit(a); /* nothing can ever type: paint what loaded, then end (benchmarks) */
 }
 
 enum gp_status app_dump_screen(const struct app *a, const char *path, struct gp_error *err)
@@ -976,8 +978,8 @@ enum gp_status app_run(struct app *a, struct gp_error *err)
     if (a->src && a->src->load && !a->loading)
         start_refresh(a);
     app_draw(a);
-    if (a->script_mode)
-        loop_wakeup(a->loop);
+    if (a->script_mode || a->no_display)
+        loop_wakeup(a->loop); /* a first pass, so the hook runs the script or ends */
     while (!a->quit) {
         enum gp_status st = loop_run_once(a->loop, -1);
         if (st != GP_OK)

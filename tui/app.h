@@ -12,7 +12,8 @@
  *     :dump-screen F    writes the screen to F (right-trimmed lines)
  *     :resize 60x20     pretends the terminal changed size
  *     # comment
- * The app quits when the script ends. */
+ * The app quits when the script ends. Without a display and without a script it quits once
+ * the first load is painted (the first-paint benchmark). */
 #ifndef GPUP_TUI_APP_H
 #define GPUP_TUI_APP_H
 

@@ -507,6 +507,23 @@ static void test_remapped_keys(void **state)
     loop_free(loop);
 }
 
+static void test_no_display_paints_and_ends(void **state)
+{
+    (void)state;
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    alarm(30);
+    assert_int_equal(app_run(app, &err), GP_OK);
+    alarm(0);
+    app_free(app);
+    loop_free(loop);
+}
+
 static void test_dump_error(void **state)
 {
     (void)state;
@@ -643,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_ascii_locale),   cmocka_unit_test(test_remapped_keys),
         cmocka_unit_test(test_palette),        cmocka_unit_test(test_steps),
         cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_no_display_paints_and_ends),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
