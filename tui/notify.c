@@ -158,3 +158,8 @@ void notify_open(struct app *a, struct ops *ops)
     ops_watch(ops, notify_watch, n);
     app_push(a, &n->screen);
 }
+
+void notify_open_cb(void *ctx, struct app *a)
+{
+    notify_open(a, ctx);
+}
