@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model/journal.h"
@@ -164,6 +165,50 @@ static void test_load_replays(void **state)
     journal_ops_cleanup(&ops);
 }
 
+/* Four processes appending at once: every line arrives whole. */
+static void test_concurrent_appends_stay_whole(void **state)
+{
+    struct fixture *f = *state;
+    enum { PROCS = 4, LINES = 100 };
+    pid_t kids[PROCS];
+    for (int k = 0; k < PROCS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            struct journal_file jf;
+            if (journal_file_open(&jf, NULL) != GP_OK)
+                _exit(1);
+            for (int i = 0; i < LINES; i++) {
+                char *line;
+                char id[32];
+                (void)snprintf(id, sizeof(id), "op-%d-%d", k, i);
+                if (journal_encode_op_end(id, JOUT_DONE, i, &line) != GP_OK ||
+                    journal_file_append(&jf, line, NULL) != GP_OK)
+                    _exit(1);
+                free(line);
+            }
+            journal_file_close(&jf);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < PROCS; k++) {
+        int status;
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    char *text;
+    size_t len;
+    assert_int_equal(journal_file_read(f->state, &text, &len, NULL), GP_OK);
+    size_t lines = 0;
+    for (char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        assert_int_equal(strncmp(p, "{\"rec\":\"op-end\",\"op\":\"op-", 25), 0);
+        assert_int_equal(strncmp(nl - 17, "\"outcome\":\"done\"}", 17), 0);
+        lines++;
+    }
+    assert_int_equal(lines, PROCS * LINES);
+    free(text);
+}
+
 static void test_refuses_broad_permissions(void **state)
 {
     struct fixture *f = *state;
@@ -216,6 +261,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_file_reads_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_line_closed_on_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_replays, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_appends_stay_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_broad_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_symlink, setup, teardown),
     };
