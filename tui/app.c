@@ -26,6 +26,7 @@
 #define APP_MAX_DEPTH 16
 #define APP_SCRIPT_MAX (1024 * 1024)
 #define APP_EMPTY_READS_HANGUP 3 /* readable, yet nothing to read, this many times: EOF */
+#define APP_ROWS_REPAINT_MS 100  /* arriving rows repaint at most this often (ncdu) */
 
 enum {
     DIRTY_TOP = 1u << 0,
@@ -57,6 +58,9 @@ struct app {
     char flash[256];
     bool flash_error;
     bool loading;
+    bool rows_painted;      /* rows_paint_ms is set */
+    uint64_t rows_paint_ms; /* when arriving rows were last shown */
+    uint64_t rows_timer;    /* pending throttled repaint, 0 when none */
 
     bool quit, quit_armed, hangup;
     int empty_reads;
@@ -123,12 +127,12 @@ static void draw_too_small(struct app *a)
     int w = draw_width(msg);
     int y = a->rows / 2 - 1;
     int x = w < a->cols ? (a->cols - w) / 2 : 0;
-    draw_text(stdscr, y > 0 ? y : 0, x, a->cols - x, msg, colors_attr(ROLE_WARN));
+    draw_text(stdscr, y > 0 ? y : 0, x, a->cols - x, msg, colors_attr(THEME_WARNING));
     const char *hint = "q quits";
     int hw = draw_width(hint);
     if (a->rows > 2)
         draw_text(stdscr, (y > 0 ? y : 0) + 1, hw < a->cols ? (a->cols - hw) / 2 : 0,
-                  hw < a->cols ? hw : a->cols, hint, colors_attr(ROLE_DIM));
+                  hw < a->cols ? hw : a->cols, hint, colors_attr(THEME_DIM));
     wnoutrefresh(stdscr);
 }
 
@@ -152,14 +156,14 @@ static void draw_top(struct app *a)
             break;
         used += (size_t)wr;
     }
-    draw_fill(a->top, 0, 0, a->cols, colors_attr(ROLE_NORMAL));
-    draw_text(a->top, 0, 1, a->cols - 1, line, colors_attr(ROLE_TITLE));
+    draw_fill(a->top, 0, 0, a->cols, colors_attr(THEME_TEXT));
+    draw_text(a->top, 0, 1, a->cols - 1, line, colors_attr(THEME_TITLE));
     wnoutrefresh(a->top);
 }
 
 /* Draws one piece of the status line at *x, followed by a separator when sep. Returns false
  * when there was no room. */
-static void status_piece(struct app *a, int *x, int end, const char *text, enum tui_role role,
+static void status_piece(struct app *a, int *x, int end, const char *text, enum theme_role role,
                          bool sep)
 {
     int room = end - *x;
@@ -169,18 +173,18 @@ static void status_piece(struct app *a, int *x, int end, const char *text, enum 
     if (sep && end - *x > 3) {
         char s[16];
         snprintf(s, sizeof(s), " %s ", tui_glyph(GLYPH_VLINE));
-        *x += draw_text(a->bottom, 0, *x, 3, s, colors_attr(ROLE_STATUS));
+        *x += draw_text(a->bottom, 0, *x, 3, s, colors_attr(THEME_STATUS));
     }
 }
 
-/* Left: profile, endpoint, READ-ONLY. Right (kept whole): refresh time, ops, notifications. */
+/* Left: READ-ONLY, profile, endpoint. Right (kept whole): refresh time, ops, notifications. */
 static void draw_status(struct app *a)
 {
     WINDOW *w = a->bottom;
-    draw_fill(w, 0, 0, a->cols, colors_attr(ROLE_STATUS));
+    draw_fill(w, 0, 0, a->cols, colors_attr(THEME_STATUS));
     if (a->flash[0]) {
         draw_text(w, 0, 1, a->cols - 2, a->flash,
-                  colors_attr(a->flash_error ? ROLE_ERROR : ROLE_STATUS));
+                  colors_attr(a->flash_error ? THEME_ERROR : THEME_STATUS));
         wnoutrefresh(w);
         return;
     }
@@ -202,14 +206,15 @@ static void draw_status(struct app *a)
     int rx = a->cols - rw - 1;
     if (rx < 1)
         rx = 1;
-    draw_text(w, 0, rx, a->cols - rx, right, colors_attr(ROLE_STATUS));
+    draw_text(w, 0, rx, a->cols - rx, right, colors_attr(THEME_STATUS));
+    /* The badge first: it must never be cut; the endpoint last: it may be. */
     int x = 1, end = rx - 3;
-    snprintf(buf, sizeof(buf), "profile %s", a->profile[0] ? a->profile : "default");
-    status_piece(a, &x, end, buf, ROLE_STATUS, a->endpoint[0] || a->readonly);
-    if (a->endpoint[0])
-        status_piece(a, &x, end, a->endpoint, ROLE_STATUS, a->readonly);
     if (a->readonly)
-        status_piece(a, &x, end, "READ-ONLY", ROLE_BADGE, false);
+        status_piece(a, &x, end, "READ-ONLY", THEME_BADGE, true);
+    snprintf(buf, sizeof(buf), "profile %s", a->profile[0] ? a->profile : "default");
+    status_piece(a, &x, end, buf, THEME_STATUS, a->endpoint[0] != '\0');
+    if (a->endpoint[0])
+        status_piece(a, &x, end, a->endpoint, THEME_STATUS, false);
     wnoutrefresh(w);
 }
 
@@ -238,6 +243,11 @@ static void app_draw(struct app *a)
     }
     a->dirty = 0;
     doupdate();
+}
+
+void app_draw_now(struct app *a)
+{
+    app_draw(a);
 }
 
 void app_body_dirty(struct app *a)
@@ -359,6 +369,43 @@ static void open_vm_cb(void *ctx, const struct vm *vm)
         app_flash(a, false, "The VM overview is not available yet");
 }
 
+static void rows_timer_fired(void *ctx)
+{
+    struct app *a = ctx;
+    a->rows_timer = 0;
+    a->rows_painted = true;
+    a->rows_paint_ms = loop_now_ms(a->loop);
+    a->dirty |= DIRTY_BODY;
+}
+
+/* Rows arrived: show them now, or within APP_ROWS_REPAINT_MS of the last time. The timer
+ * exists only while pages arrive, so an idle console still never wakes up. */
+static void rows_arrived(struct app *a)
+{
+    if (a->rows_timer)
+        return;
+    uint64_t now = loop_now_ms(a->loop);
+    if (a->rows_painted && now - a->rows_paint_ms < APP_ROWS_REPAINT_MS) {
+        a->rows_timer = loop_timer_add(a->loop, APP_ROWS_REPAINT_MS - (now - a->rows_paint_ms),
+                                       rows_timer_fired, a);
+        if (a->rows_timer)
+            return;
+    }
+    a->rows_painted = true;
+    a->rows_paint_ms = now;
+    a->dirty |= DIRTY_BODY;
+}
+
+static void rows_flush(struct app *a)
+{
+    if (a->rows_timer) {
+        loop_timer_cancel(a->loop, a->rows_timer);
+        a->rows_timer = 0;
+    }
+    a->rows_painted = false;
+    a->dirty |= DIRTY_BODY;
+}
+
 void app_vms_begin(struct app *a, bool replace)
 {
     if (replace)
@@ -372,17 +419,19 @@ enum gp_status app_add_vms(struct app *a, struct vm *vms, size_t n, size_t expec
                            struct gp_error *err)
 {
     vmlist_set_loading(a->home, a->loading, expected);
-    a->dirty |= DIRTY_BODY;
-    return vmlist_add_rows(a->home, vms, n, err);
+    enum gp_status st = vmlist_add_rows(a->home, vms, n, err);
+    rows_arrived(a);
+    return st;
 }
 
 void app_vms_done(struct app *a, const struct gp_error *err)
 {
     a->loading = false;
     vmlist_set_loading(a->home, false, 0);
+    rows_flush(a);
     if (err && err->status != GP_OK)
         app_flash(a, true, "Loading VMs failed: %s", err->message);
-    a->dirty |= DIRTY_STATUS | DIRTY_BODY;
+    a->dirty |= DIRTY_STATUS;
 }
 
 static void start_refresh(struct app *a)
@@ -409,8 +458,8 @@ static void try_quit(struct app *a)
     if (a->ops > 0 && !a->quit_armed) {
         a->quit_armed = true;
         app_flash(a, false,
-                  "%u operation%s still running (they go on in the service): q again quits",
-                  a->ops, a->ops == 1 ? " is" : "s are");
+                  "Operations running: %u (they go on in the service). q again quits.",
+                  a->ops);
         return;
     }
     app_quit(a);
@@ -540,10 +589,11 @@ static void on_signal(void *ctx, int signo)
 
 /* --- script -------------------------------------------------------------------------------- */
 
-/* Idle: no transfer in flight (a load in progress has one). */
+/* Idle: no transfer in flight, no load of the source going on (it may be between requests,
+ * waiting for a token or a retry), no repaint pending. */
 static bool is_idle(const struct app *a)
 {
-    return loop_transfers(a->loop) == 0;
+    return loop_transfers(a->loop) == 0 && a->rows_timer == 0 && !(a->loading && a->src);
 }
 
 /* Runs one script step: a command line, or one key. */
@@ -739,7 +789,8 @@ enum gp_status app_new(const struct app_opts *opts, struct gp_loop *loop, struct
 
     const char *nc = getenv("NO_COLOR");
     struct tui_term_opts to = {.no_display = a->no_display,
-                               .use_color = opts->use_color && !(nc && *nc)};
+                               .use_color = opts->use_color && !(nc && *nc),
+                               .theme = opts->theme};
     enum gp_status st = tui_init(&to, err);
     if (st != GP_OK) {
         free(a->script);
@@ -783,6 +834,8 @@ void app_free(struct app *a)
     if (a->src && a->src->cancel && a->loading)
         a->src->cancel(a->src_ctx);
     loop_set_before_sleep(a->loop, NULL, NULL);
+    if (a->rows_timer)
+        loop_timer_cancel(a->loop, a->rows_timer);
     if (!a->no_display && tui_input_fd() >= 0)
         loop_unwatch_fd(a->loop, tui_input_fd());
     while (a->depth > 1)

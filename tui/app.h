@@ -28,6 +28,7 @@
 struct app;
 struct gp_loop;
 struct screen;
+struct theme;
 
 /* A screen embeds struct screen as its first member. All callbacks but draw are optional. */
 struct screen_ops {
@@ -66,6 +67,7 @@ struct app_opts {
     const char *profile;       /* shown in the status line; may be NULL */
     const char *endpoint;
     const struct keymap *keymap; /* NULL: defaults */
+    const struct theme *theme;   /* NULL: the built-in theme; copied by tui_init */
     const char *script;        /* screen-test script text; NULL: GPUP_SCRIPT file if set */
 };
 
@@ -118,6 +120,8 @@ struct vmlist *app_home(const struct app *a);
 
 /* Feeds one key as if typed (keymap code). */
 void app_key(struct app *a, int key);
+/* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */
+void app_draw_now(struct app *a);
 /* Writes the terminal's content as right-trimmed lines. GP_E_IO. */
 GP_NODISCARD enum gp_status app_dump_screen(const struct app *a, const char *path,
                                             struct gp_error *err);

@@ -34,5 +34,7 @@ void vmlist_set_open(struct vmlist *vl, void (*fn)(void *ctx, const struct vm *v
 
 /* The selected VM, or NULL when the list shows nothing. */
 const struct vm *vmlist_selected(const struct vmlist *vl);
+/* Row lines drawn so far (tests check that a cursor move repaints two). */
+unsigned long vmlist_rows_drawn(const struct vmlist *vl);
 
 #endif

@@ -10,16 +10,26 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <locale.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model/buf.h"
 #include "model/vm.h"
 #include "net/loop.h"
+#include "model/text.h"
+#include "net/arm.h"
 #include "tui/app.h"
+#include "tui/fleetsrc.h"
+#include "tui/term.h"
+#include "model/vmtable.h"
+#include "tui/vmlist.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define REFRESHED_AT 1764062000 /* 2025-11-25 09:13:20 UTC */
@@ -153,27 +163,65 @@ static char *slurp(const char *path)
     return buf;
 }
 
-/* Runs the console over the fleet with script (keys) and diffs the final dump with the golden
- * tests/screens/NAME.txt. */
-static void run_screen(const char *name, const char *keys, bool readonly)
-{
-    alarm(30);
-    char dump[128], golden[512], script[1024];
-    snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
-    snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", keys, dump);
+/* A stand-in for the VM overview (later work): its breadcrumb is the VM's name. */
+struct stub_screen {
+    struct screen screen;
+    char name[64];
+};
 
+static const char *stub_crumb(struct screen *s)
+{
+    return ((struct stub_screen *)s)->name;
+}
+
+static void stub_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
+{
+    (void)a;
+    (void)full;
+    mvwprintw(w, 1, 2, "overview of %s", ((struct stub_screen *)s)->name);
+}
+
+static void stub_destroy(struct screen *s)
+{
+    free(s);
+}
+
+static const struct screen_ops stub_ops = {.name = "VM", .ctx = KM_VM, .crumb = stub_crumb,
+                                           .draw = stub_draw, .destroy = stub_destroy};
+
+static void open_stub(void *ctx, struct app *a, const struct vm *vm)
+{
+    int *opened = ctx;
+    (*opened)++;
+    struct stub_screen *st = calloc(1, sizeof(*st));
+    assert_non_null(st);
+    st->screen.ops = &stub_ops;
+    snprintf(st->name, sizeof(st->name), "%s", vm->name);
+    app_push(a, &st->screen);
+}
+
+struct run {
+    const char *keys;
+    bool readonly;
+    bool loading;  /* the load has not finished */
+    unsigned ops;  /* operations running */
+    int opened;    /* out: VMs opened with Enter */
+};
+
+/* Starts the console over the fleet (pages of 12 and 18). */
+static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
+{
     struct gp_loop *loop = NULL;
     assert_int_equal(loop_new(&loop), GP_OK);
     loop_use_virtual_clock(loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = readonly,
+    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = r->readonly,
                             .profile = "lab", .endpoint = "http://127.0.0.1:8443",
                             .script = script};
     struct app *app = NULL;
     struct gp_error err;
     gp_error_clear(&err);
     assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_set_open_vm(app, open_stub, &r->opened);
 
     char *page = fleet_page();
     struct vm *vms = NULL;
@@ -183,16 +231,35 @@ static void run_screen(const char *name, const char *keys, bool readonly)
                      GP_OK);
     assert_int_equal(n, FLEET_N);
     app_vms_begin(app, true);
-    /* Two pages, as they would arrive. */
     assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
-    assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
-    app_vms_done(app, NULL);
-    app_set_refreshed(app, REFRESHED_AT);
-    app_set_counts(app, 0, 2);
+    if (!r->loading) {
+        assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
+        app_vms_done(app, NULL);
+        app_set_refreshed(app, REFRESHED_AT);
+    }
+    app_set_counts(app, r->ops, 2);
     vm_array_free(vms, n);
     free(page);
     free(next);
+    *out_loop = loop;
+    return app;
+}
 
+/* Runs the console with r->keys, then diffs the final screen with the golden
+ * tests/screens/NAME.txt. */
+static void run_screen(const char *name, struct run *r)
+{
+    alarm(30);
+    char dump[128], golden[512], script[1024];
+    snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
+    const char *src = getenv("GPUP_SRCDIR");
+    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
+    snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", r->keys, dump);
+
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, script, r);
+    struct gp_error err;
+    gp_error_clear(&err);
     enum gp_status st = app_run(app, &err);
     app_free(app);
     loop_free(loop);
@@ -223,59 +290,286 @@ static void run_screen(const char *name, const char *keys, bool readonly)
     free(got);
 }
 
+static void run_keys(const char *name, const char *keys, bool readonly)
+{
+    struct run r = {.keys = keys, .readonly = readonly};
+    run_screen(name, &r);
+}
+
 static void test_home(void **state)
 {
     (void)state;
-    run_screen("home", "<Down><Down>", false);
+    run_keys("home", "<Down><Down>", false);
 }
 
 static void test_filter_gpu(void **state)
 {
     (void)state;
-    run_screen("filter-gpu", "/gpu", false);
+    run_keys("filter-gpu", "/gpu", false);
 }
 
 static void test_filter_kept(void **state)
 {
     (void)state;
     /* Enter keeps the filter; a backspaced, retyped filter gives the same rows. */
-    run_screen("filter-kept", "/node-05<BS>4<Enter><End>", true);
+    run_keys("filter-kept", "/node-05<BS>4<Enter><End>", true);
 }
 
 static void test_filter_cleared(void **state)
 {
     (void)state;
-    run_screen("filter-cleared", "/zzz<Esc>G", false);
+    run_keys("filter-cleared", "/zzz<Esc>G", false);
 }
 
 static void test_sort_power(void **state)
 {
     (void)state;
-    run_screen("sort-power", "4", false);
+    run_keys("sort-power", "4", false);
 }
 
 static void test_sort_size_desc(void **state)
 {
     (void)state;
-    run_screen("sort-size-desc", "66", false);
+    run_keys("sort-size-desc", "66", false);
 }
 
 static void test_help(void **state)
 {
     (void)state;
-    run_screen("help", "?", false);
+    run_keys("help", "?", false);
 }
 
 static void test_too_small(void **state)
 {
     (void)state;
-    run_screen("too-small", ":resize 60x20", false);
+    run_keys("too-small", ":resize 60x20", false);
 }
 
 static void test_resize_back(void **state)
 {
     (void)state;
-    run_screen("resize-back", ":resize 60x20\n:resize 100x30\nG", false);
+    run_keys("resize-back", ":resize 60x20\n:resize 100x30\nG", false);
+}
+
+static void test_loading(void **state)
+{
+    (void)state;
+    /* The first page is in, the load goes on: the rows show with the loading indicator. */
+    struct run r = {.keys = "j", .loading = true};
+    run_screen("loading", &r);
+}
+
+static void test_open_vm(void **state)
+{
+    (void)state;
+    /* Enter on the third row opens it: the breadcrumb names it; Esc comes back, Enter again. */
+    struct run r = {.keys = "jj<Enter><Esc><Enter>"};
+    run_screen("open-vm", &r);
+    assert_int_equal(r.opened, 2);
+}
+
+static void test_quit_with_ops(void **state)
+{
+    (void)state;
+    /* q with operations running asks first. */
+    struct run r = {.keys = "q", .ops = 1};
+    run_screen("quit-ops", &r);
+}
+
+static void test_help_end(void **state)
+{
+    (void)state;
+    run_keys("help-end", "?G", false);
+}
+
+static void test_cursor_repaints_two_lines(void **state)
+{
+    (void)state;
+    struct run r = {.keys = ""};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    app_draw_now(app);
+    struct vmlist *vl = app_home(app);
+    unsigned long before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 2);
+    assert_string_equal(vmlist_selected(vl)->name, "build-01");
+    /* Three keys in one pass: the four rows they touched. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_key(app, 'j');
+    app_key(app, 'k');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 3);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
+    /* Nothing changed: nothing drawn. */
+    before = vmlist_rows_drawn(vl);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    /* A page down scrolls: the whole page. */
+    app_key(app, KEY_CODE_PGDN);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 20);
+    /* Unknown keys do nothing. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'x');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_remapped_keys(void **state)
+{
+    (void)state;
+    struct keymap km;
+    struct gp_error err;
+    keymap_init(&km);
+    gp_error_clear(&err);
+    assert_int_equal(keymap_bind(&km, "down", "<Down> n", &err), GP_OK);
+    assert_int_equal(keymap_bind(&km, "quit", "C-q", &err), GP_OK);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true, .keymap = &km, .script = "nn\nq\n<C-q>\nj\n"};
+    struct app *app = NULL;
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    char *page = fleet_page();
+    struct vm *vms = NULL;
+    size_t n = 0;
+    char *next = NULL;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
+    vm_array_free(vms, n);
+    free(page);
+    alarm(30);
+    /* "q" is no longer quit; C-q is, so "j" after it never runs. */
+    assert_int_equal(app_run(app, &err), GP_OK);
+    alarm(0);
+    assert_string_equal(vmlist_selected(app_home(app))->name, "build-02");
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_dump_error(void **state)
+{
+    (void)state;
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true,
+                            .script = ":dump-screen /nonexistent/dir/x.txt\nj\n"};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    alarm(30);
+    assert_int_equal(app_run(app, &err), GP_E_IO);
+    alarm(0);
+    assert_non_null(strstr(err.message, "/nonexistent/dir/x.txt"));
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_key_translation(void **state)
+{
+    (void)state;
+    assert_int_equal(tui_key_from_curses(1, KEY_DOWN), KEY_CODE_DOWN);
+    assert_int_equal(tui_key_from_curses(1, KEY_NPAGE), KEY_CODE_PGDN);
+    assert_int_equal(tui_key_from_curses(1, KEY_F(5)), KEY_CODE_F5);
+    assert_int_equal(tui_key_from_curses(1, KEY_ENTER), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(1, KEY_RESIZE), KEY_CODE_RESIZE);
+    assert_int_equal(tui_key_from_curses(1, KEY_MOUSE), 0);
+    assert_int_equal(tui_key_from_curses(0, '\r'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, '\n'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, 127), KEY_CODE_BACKSPACE);
+    assert_int_equal(tui_key_from_curses(0, 12), KEY_CODE_CTRL('l'));
+    assert_int_equal(tui_key_from_curses(0, 0xe9), 0xe9);
+}
+
+/* gpup-sim on a random port ("listening on http://HOST:PORT" is its first line). */
+static pid_t sim_start(char *endpoint, size_t n)
+{
+    const char *bin = getenv("GPUP_SIM");
+    if (!bin || access(bin, X_OK) != 0)
+        return -1;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(bin, bin, "--listen", "127.0.0.1:0", "--fleet", "24", "--hosts", "2", "--seed",
+              "7", "--op-ms", "0", "--token", "screens-token", "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char line[256];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        assert_true(poll(&pfd, 1, 10000) > 0); /* a watchdog, not a timing assertion */
+        assert_true(read(p[0], line + len, 1) == 1);
+        if (line[len] == '\n' || len + 2 >= sizeof(line))
+            break;
+        len++;
+    }
+    line[len] = '\0';
+    close(p[0]);
+    const char *url = strstr(line, "http://");
+    assert_non_null(url);
+    assert_true(text_copy(endpoint, n, url));
+    return pid;
+}
+
+static void test_fleet_source(void **state)
+{
+    (void)state;
+    char endpoint[128];
+    pid_t sim = sim_start(endpoint, sizeof(endpoint));
+    if (sim < 0)
+        skip();
+    alarm(60);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct gp_error err;
+    gp_error_clear(&err);
+    struct arm_options ao = {.endpoint = endpoint};
+    struct arm_client *arm = NULL;
+    assert_int_equal(arm_client_new(loop, &ao, &arm_static_token_ops, (void *)"screens-token",
+                                    &arm, &err),
+                     GP_OK);
+    struct fleetsrc *src = NULL;
+    assert_int_equal(fleetsrc_new(arm, SUB, NULL, NULL, &src, &err), GP_OK);
+    char dump[128], script[512];
+    snprintf(dump, sizeof(dump), "%s/fleet.txt", tmpdir);
+    /* The script waits while requests are in flight: the dumps show the loaded list, then
+     * the list loaded again after r. */
+    snprintf(script, sizeof(script), ":dump-screen %s\nr\n:dump-screen %s.2\n", dump, dump);
+    struct app_opts opts = {.no_display = true, .endpoint = endpoint, .script = script};
+    struct app *app = NULL;
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_set_source(app, &fleetsrc_ops, src);
+    assert_int_equal(app_run(app, &err), GP_OK);
+    assert_int_equal(vmtable_count(vmlist_table(app_home(app))), 24);
+    app_free(app);
+    fleetsrc_free(src);
+    arm_client_free(arm);
+    loop_free(loop);
+    kill(sim, SIGTERM);
+    while (waitpid(sim, NULL, 0) < 0 && errno == EINTR)
+        ;
+    alarm(0);
+    for (int i = 0; i < 2; i++) {
+        char path[160];
+        snprintf(path, sizeof(path), i ? "%s.2" : "%s", dump);
+        char *got = slurp(path);
+        assert_non_null(got);
+        if (!strstr(got, "24 VMs") || strstr(got, "loading") || !strstr(got, "updated "))
+            fail_msg("unexpected screen:\n%s", got);
+        free(got);
+    }
 }
 
 int main(void)
@@ -285,7 +579,11 @@ int main(void)
         cmocka_unit_test(test_filter_kept),    cmocka_unit_test(test_filter_cleared),
         cmocka_unit_test(test_sort_power),     cmocka_unit_test(test_sort_size_desc),
         cmocka_unit_test(test_help),           cmocka_unit_test(test_too_small),
-        cmocka_unit_test(test_resize_back),
+        cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
+        cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
+        cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
+        cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
