@@ -27,6 +27,7 @@
 #include "tui/app.h"
 #include "tui/overview.h"
 #include "tui/ops.h"
+#include "tui/term.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define WALL_START 1764062000 /* 2025-11-25 09:13:20 UTC */
@@ -560,6 +561,41 @@ static void test_recovery_retry(void **state)
     console_stop(&c);
 }
 
+static void test_recovery_leave(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    fail_patch_and_run(&c);
+    keys(&c, "<Down><Down><Enter>");
+    assert_int_equal(ops_running(c.ops), 0);
+    assert_int_equal(truth(&c, "vm-017")->power, POWER_STOPPED);
+    assert_true(screen_has(&c, "A recovery was chosen"));
+    assert_false(screen_has(&c, "[ Retry the"));
+    assert_int_equal(ops_note_count(c.ops), 2);
+    assert_string_equal(ops_note(c.ops, 0)->outcome, "left stopped");
+    assert_int_equal(loop_next_timer_ms(c.loop), -1);
+    console_stop(&c);
+}
+
+static void test_review_resized(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>z<Down> <F2>");
+    tui_resize(30, 100);
+    app_key(c.app, KEY_CODE_RESIZE);
+    keys(&c, "<End>");
+    /* The plan is wrapped again for the new width (98 columns). */
+    assert_true(screen_has(&c, "/resourceGroups/ml-rg/providers/Micro\n"));
+    tui_resize(24, 80);
+    app_key(c.app, KEY_CODE_RESIZE);
+    keys(&c, "<Home>");
+    assert_true(screen_has(&c, "GPU change on vm-017"));
+    console_stop(&c);
+}
+
 static void test_notifications(void **state)
 {
     (void)state;
@@ -742,6 +778,8 @@ int main(void)
         cmocka_unit_test(test_progress_mid_way),
         cmocka_unit_test(test_progress_failed_offers),
         cmocka_unit_test(test_recovery_retry),
+        cmocka_unit_test(test_recovery_leave),
+        cmocka_unit_test(test_review_resized),
         cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_delete_assignment),
         cmocka_unit_test(test_size_without_inventory),
