@@ -535,14 +535,14 @@ static enum gp_status check_can_start(struct ops *o, const struct plan *plan,
 }
 
 /* A fresh operation id: "20261125T090722Z-1a2b-3". */
-static void make_op_id(struct ops *o, char *buf, size_t n)
+static void make_op_id(struct ops *o, unsigned serial, char *buf, size_t n)
 {
     time_t t = (time_t)ops_wall(o);
     struct tm tm;
     char when[32] = "00000000T000000Z";
     if (gmtime_r(&t, &tm))
         (void)strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
-    (void)snprintf(buf, n, "%s-%04x-%u", when, (unsigned)getpid() & 0xffffu, o->serial + 1);
+    (void)snprintf(buf, n, "%s-%04x-%u", when, (unsigned)getpid() & 0xffffu, serial);
 }
 
 enum gp_status ops_start(struct ops *o, struct plan *plan, const char *title, struct op **out,
@@ -558,7 +558,7 @@ enum gp_status ops_start(struct ops *o, struct plan *plan, const char *title, st
     if (!op)
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     char id[JOURNAL_ID_MAX];
-    make_op_id(o, id, sizeof(id));
+    make_op_id(o, op->serial, id, sizeof(id));
     struct exec_options opt = o->exec_opt;
     opt.op_id = id;
     struct executor *ex = NULL;
@@ -721,8 +721,14 @@ enum gp_status ops_recover(struct ops *o, struct op *op, size_t offer, struct op
         if (st == GP_OK)
             st = ops_start(o, &plan, "Start", out, err);
         plan_cleanup(&plan);
-        if (st == GP_OK)
-            st = abandon(o, op, err);
+        if (st == GP_OK) {
+            /* The start runs: a journal that cannot be written is said, not fatal (the
+             * operation then stays offered for resume). */
+            struct gp_error aerr;
+            gp_error_clear(&aerr);
+            if (abandon(o, op, &aerr) != GP_OK && o->app)
+                app_flash(o->app, true, "Journal: %s", aerr.message);
+        }
         break;
     }
     case RECOVER_LEAVE: {

@@ -242,12 +242,19 @@ static const struct exec_client_ops fake_ops = {fake_get_vm, fake_run_step, fake
 static char tmpdir[64];
 
 struct console {
+    struct gp_buf journal; /* what the operations journaled */
     struct gp_loop *loop;
     struct app *app;
     struct ops *ops;
     struct fake fake;
     struct plan_options popt;
 };
+
+static enum gp_status mem_journal(void *ctx, const char *line, struct gp_error *err)
+{
+    (void)err;
+    return gp_buf_append_str(ctx, line);
+}
 
 static int64_t fixed_wall(void *ctx)
 {
@@ -264,6 +271,7 @@ static void pump(struct console *c, int passes)
 static void console_start(struct console *c, bool readonly)
 {
     memset(c, 0, sizeof(*c));
+    gp_buf_init(&c->journal, 1u << 20);
     alarm(30);
     assert_int_equal(loop_new(&c->loop), GP_OK);
     loop_use_virtual_clock(c->loop);
@@ -286,7 +294,7 @@ static void console_start(struct console *c, bool readonly)
     assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
     free(page);
     struct exec_options eo = {.no_lock = true, .settle_reads = 3, .settle_interval_ms = 1000};
-    ops_set_client(c->ops, &fake_ops, &c->fake, NULL, NULL, &eo);
+    ops_set_client(c->ops, &fake_ops, &c->fake, mem_journal, &c->journal, &eo);
     c->popt = (struct plan_options){"2025-09-01-preview", "2024-07-10", false};
     ops_set_context(c->ops, &cluster, &c->popt);
     ops_set_wall_clock(c->ops, fixed_wall, c);
@@ -305,6 +313,7 @@ static void console_stop(struct console *c)
     ops_free(c->ops);
     vm_array_free(c->fake.vms, c->fake.n);
     loop_free(c->loop);
+    gp_buf_cleanup(&c->journal);
     alarm(0);
 }
 
@@ -541,6 +550,8 @@ static void test_progress_failed_offers(void **state)
     assert_int_equal(c.fake.calls[STEP_START], 1);
     assert_true(screen_has(&c, "Start on vm-017"));
     assert_true(screen_has(&c, "Done in"));
+    /* The failed change is abandoned in the journal, so it is no longer offered for resume. */
+    assert_non_null(strstr(gp_buf_str(&c.journal), "abandoned"));
     console_stop(&c);
 }
 
