@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT
+ * tests/unit/test_screens.c: the console in-process on a terminal that draws into /dev/null
+ * (style.md 8, tig's harness): a script of keys and :dump-screen commands runs against a fixed
+ * set of 30 VMs parsed from ARM JSON, and each dump is diffed with tests/screens/NAME.txt.
+ * UPDATE_GOLDEN=1 rewrites the goldens (review their diffs). LINES, COLUMNS, TERM, TZ and the
+ * locale are pinned; alarm() is the watchdog. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/buf.h"
+#include "model/vm.h"
+#include "net/loop.h"
+#include "tui/app.h"
+#include "tui/vmlist.h"
+
+#define SUB "00000000-0000-0000-0000-000000000000"
+#define REFRESHED_AT 1764062000 /* 2025-11-25 09:13:20 UTC */
+
+struct fixture_vm {
+    const char *name, *rg, *host, *power, *prov;
+    int cpus, mem;
+    const char *gpus; /* virtualMachineGPUs JSON, or NULL */
+};
+
+#define GPUP_P "[{\"assignmentType\": \"GpuP\", \"partitionSizeMB\": 3648}]"
+#define GPU_DDA "[{\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A2\"}]"
+#define GPU_DDA2                                                                               \
+    "[{\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A16\"},"                          \
+    " {\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A16\"}]"
+
+static const struct fixture_vm fleet[] = {
+    {"train-01", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P},
+    {"train-02", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P},
+    {"train-03", "ml-rg", "node-02", "Stopped", "Succeeded", 8, 32768, GPUP_P},
+    {"train-04", "ml-rg", "node-02", "Running", "Succeeded", 16, 65536, GPU_DDA},
+    {"infer-01", "ml-rg", "node-03", "Running", "Succeeded", 4, 16384, GPUP_P},
+    {"infer-02", "ml-rg", "node-03", "Deallocated", "Succeeded", 4, 16384, NULL},
+    {"render-01", "media-rg", "node-04", "Running", "Succeeded", 32, 131072, GPU_DDA2},
+    {"render-02", "media-rg", "node-04", "Starting", "InProgress", 32, 131072, NULL},
+    {"web-01", "web-rg", "node-01", "Running", "Succeeded", 2, 4096, NULL},
+    {"web-02", "web-rg", "node-02", "Running", "Succeeded", 2, 4096, NULL},
+    {"web-03", "web-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL},
+    {"web-10", "web-rg", "node-04", "Stopped", "Succeeded", 2, 4096, NULL},
+    {"db-01", "data-rg", "node-01", "Running", "Succeeded", 8, 65536, NULL},
+    {"db-02", "data-rg", "node-02", "Running", "Failed", 8, 65536, NULL},
+    {"cache-01", "data-rg", "node-03", "Running", "Succeeded", 4, 8192, NULL},
+    {"etl-01", "data-rg", "node-04", "Stopped", "Succeeded", 8, 16384, "[]"},
+    {"jump-01", "ops-rg", NULL, "Running", "Succeeded", 1, 2048, NULL},
+    {"build-01", "ops-rg", "node-01", "Running", "Succeeded", 16, 32768, NULL},
+    {"build-02", "ops-rg", "node-02", "Stopping", "InProgress", 16, 32768, NULL},
+    {"monitor-01", "ops-rg", "node-03", "Running", "Succeeded", 2, 3000, NULL},
+    {"vdi-01", "vdi-rg", "node-01", "Running", "Succeeded", 4, 8192, GPUP_P},
+    {"vdi-02", "vdi-rg", "node-02", "Running", "Succeeded", 4, 8192, GPUP_P},
+    {"vdi-03", "vdi-rg", "node-03", "Stopped", "Succeeded", 4, 8192, GPUP_P},
+    {"vdi-04", "vdi-rg", "node-04", "Deallocated", "Succeeded", 4, 8192, NULL},
+    {"lab-a", "lab-rg", "node-01", "Paused", "Succeeded", 2, 4096, NULL},
+    {"lab-b", "lab-rg", "node-02", "Running", "Accepted", 2, 4096, NULL},
+    {"lab-\x1b[31mred", "lab-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL},
+    {"sim-gpu-01", "sim-rg", "node-04", "Running", "Succeeded", 8, 16384, GPUP_P},
+    {"sim-gpu-02", "sim-rg", "node-04", "Saved", "Succeeded", 8, 16384, GPUP_P},
+    {"archive-01", "ops-rg", "node-01", "Deallocated", "Succeeded", 1, 1024, NULL},
+};
+#define FLEET_N (sizeof(fleet) / sizeof(fleet[0]))
+
+/* One ARM list page with the whole fleet. */
+static char *fleet_page(void)
+{
+    struct gp_buf b;
+    gp_buf_init(&b, 1u << 20);
+    assert_int_equal(gp_buf_append_str(&b, "{\"value\": ["), GP_OK);
+    for (size_t i = 0; i < FLEET_N; i++) {
+        const struct fixture_vm *f = &fleet[i];
+        char name[64];
+        /* JSON-escape the one control character the fixture holds. */
+        const char *esc = strchr(f->name, '\x1b');
+        if (esc)
+            snprintf(name, sizeof(name), "%.*s\\u001b%s", (int)(esc - f->name), f->name, esc + 1);
+        else
+            snprintf(name, sizeof(name), "%s", f->name);
+        char host[64] = "";
+        if (f->host)
+            snprintf(host, sizeof(host), "\"hostNodeName\": \"%s\", ", f->host);
+        char gpus[512] = "";
+        if (f->gpus)
+            snprintf(gpus, sizeof(gpus), ", \"virtualMachineGPUs\": %s", f->gpus);
+        assert_int_equal(
+            gp_buf_printf(&b,
+                          "%s{\"id\": \"/subscriptions/" SUB "/resourceGroups/%s/providers/"
+                          "Microsoft.HybridCompute/machines/%s/providers/"
+                          "Microsoft.AzureStackHCI/virtualMachineInstances/default\","
+                          " \"extendedLocation\": {\"type\": \"CustomLocation\", \"name\":"
+                          " \"/subscriptions/" SUB "/resourceGroups/%s/providers/"
+                          "Microsoft.ExtendedLocation/customLocations/cl-seattle\"},"
+                          " \"properties\": {\"hardwareProfile\": {\"vmSize\": \"Custom\","
+                          " \"processors\": %d, \"memoryMB\": %d%s}, %s"
+                          "\"provisioningState\": \"%s\","
+                          " \"status\": {\"powerState\": \"%s\"}}}",
+                          i ? ", " : "", f->rg, name, f->rg, f->cpus, f->mem, gpus, host,
+                          f->prov, f->power),
+            GP_OK);
+    }
+    assert_int_equal(gp_buf_append_str(&b, "]}"), GP_OK);
+    return gp_buf_take(&b, NULL);
+}
+
+static char tmpdir[64];
+
+static int setup_all(void **state)
+{
+    (void)state;
+    setenv("LINES", "24", 1);
+    setenv("COLUMNS", "80", 1);
+    setenv("TERM", "xterm-256color", 1);
+    setenv("TZ", "UTC", 1);
+    setenv("LANG", "C.UTF-8", 1);
+    setenv("LC_ALL", "C.UTF-8", 1);
+    setenv("HOME", "/nonexistent", 1);
+    unsetenv("GPUP_SCRIPT");
+    unsetenv("NO_COLOR");
+    tzset();
+    if (!setlocale(LC_ALL, ""))
+        return -1;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-screens-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_all(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1u << 16);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1u << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* A stand-in for the VM overview (later work): its breadcrumb is the VM's name. */
+struct stub_screen {
+    struct screen screen;
+    char name[64];
+};
+
+static const char *stub_crumb(struct screen *s)
+{
+    return ((struct stub_screen *)s)->name;
+}
+
+static void stub_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
+{
+    (void)a;
+    (void)full;
+    mvwprintw(w, 1, 2, "overview of %s", ((struct stub_screen *)s)->name);
+}
+
+static void stub_destroy(struct screen *s)
+{
+    free(s);
+}
+
+static const struct screen_ops stub_ops = {.name = "VM", .ctx = KM_VM, .crumb = stub_crumb,
+                                           .draw = stub_draw, .destroy = stub_destroy};
+
+static void open_stub(void *ctx, struct app *a, const struct vm *vm)
+{
+    int *opened = ctx;
+    (*opened)++;
+    struct stub_screen *st = calloc(1, sizeof(*st));
+    assert_non_null(st);
+    st->screen.ops = &stub_ops;
+    snprintf(st->name, sizeof(st->name), "%s", vm->name);
+    app_push(a, &st->screen);
+}
+
+struct run {
+    const char *keys;
+    bool readonly;
+    bool loading;  /* the load has not finished */
+    unsigned ops;  /* operations running */
+    int opened;    /* out: VMs opened with Enter */
+};
+
+/* Starts the console over the fleet (pages of 12 and 18). */
+static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
+{
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    loop_use_virtual_clock(loop);
+    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = r->readonly,
+                            .profile = "lab", .endpoint = "http://127.0.0.1:8443",
+                            .script = script};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_set_open_vm(app, open_stub, &r->opened);
+
+    char *page = fleet_page();
+    struct vm *vms = NULL;
+    size_t n = 0, skipped = 0;
+    char *next = NULL;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, &skipped, &err),
+                     GP_OK);
+    assert_int_equal(n, FLEET_N);
+    app_vms_begin(app, true);
+    assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
+    if (!r->loading) {
+        assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
+        app_vms_done(app, NULL);
+        app_set_refreshed(app, REFRESHED_AT);
+    }
+    app_set_counts(app, r->ops, 2);
+    vm_array_free(vms, n);
+    free(page);
+    free(next);
+    *out_loop = loop;
+    return app;
+}
+
+/* Runs the console with r->keys, then diffs the final screen with the golden
+ * tests/screens/NAME.txt. */
+static void run_screen(const char *name, struct run *r)
+{
+    alarm(30);
+    char dump[128], golden[512], script[1024];
+    snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
+    const char *src = getenv("GPUP_SRCDIR");
+    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
+    snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", r->keys, dump);
+
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, script, r);
+    struct gp_error err;
+    gp_error_clear(&err);
+    enum gp_status st = app_run(app, &err);
+    app_free(app);
+    loop_free(loop);
+    alarm(0);
+    if (st != GP_OK)
+        fail_msg("app_run: %s", err.message);
+
+    char *got = slurp(dump);
+    assert_non_null(got);
+    const char *update = getenv("UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        FILE *f = fopen(golden, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        assert_int_equal(fclose(f), 0);
+    }
+    char *want = slurp(golden);
+    if (!want || strcmp(want, got) != 0) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
+        if (system(cmd) == -1)
+            print_error("cannot run diff\n");
+        free(want);
+        free(got);
+        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
+    }
+    free(want);
+    free(got);
+}
+
+static void run_keys(const char *name, const char *keys, bool readonly)
+{
+    struct run r = {.keys = keys, .readonly = readonly};
+    run_screen(name, &r);
+}
+
+static void test_home(void **state)
+{
+    (void)state;
+    run_keys("home", "<Down><Down>", false);
+}
+
+static void test_filter_gpu(void **state)
+{
+    (void)state;
+    run_keys("filter-gpu", "/gpu", false);
+}
+
+static void test_filter_kept(void **state)
+{
+    (void)state;
+    /* Enter keeps the filter; a backspaced, retyped filter gives the same rows. */
+    run_keys("filter-kept", "/node-05<BS>4<Enter><End>", true);
+}
+
+static void test_filter_cleared(void **state)
+{
+    (void)state;
+    run_keys("filter-cleared", "/zzz<Esc>G", false);
+}
+
+static void test_sort_power(void **state)
+{
+    (void)state;
+    run_keys("sort-power", "4", false);
+}
+
+static void test_sort_size_desc(void **state)
+{
+    (void)state;
+    run_keys("sort-size-desc", "66", false);
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    run_keys("help", "?", false);
+}
+
+static void test_too_small(void **state)
+{
+    (void)state;
+    run_keys("too-small", ":resize 60x20", false);
+}
+
+static void test_resize_back(void **state)
+{
+    (void)state;
+    run_keys("resize-back", ":resize 60x20\n:resize 100x30\nG", false);
+}
+
+static void test_loading(void **state)
+{
+    (void)state;
+    /* The first page is in, the load goes on: the rows show with the loading indicator. */
+    struct run r = {.keys = "j", .loading = true};
+    run_screen("loading", &r);
+}
+
+static void test_open_vm(void **state)
+{
+    (void)state;
+    /* Enter on the third row opens it: the breadcrumb names it; Esc comes back, Enter again. */
+    struct run r = {.keys = "jj<Enter><Esc><Enter>"};
+    run_screen("open-vm", &r);
+    assert_int_equal(r.opened, 2);
+}
+
+static void test_quit_with_ops(void **state)
+{
+    (void)state;
+    /* q with operations running asks first. */
+    struct run r = {.keys = "q", .ops = 1};
+    run_screen("quit-ops", &r);
+}
+
+static void test_help_end(void **state)
+{
+    (void)state;
+    run_keys("help-end", "?G", false);
+}
+
+static void test_cursor_repaints_two_lines(void **state)
+{
+    (void)state;
+    struct run r = {.keys = ""};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    app_draw_now(app);
+    struct vmlist *vl = app_home(app);
+    unsigned long before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 2);
+    assert_string_equal(vmlist_selected(vl)->name, "build-01");
+    /* Nothing changed: nothing drawn. */
+    before = vmlist_rows_drawn(vl);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    /* A page down scrolls: the whole page. */
+    app_key(app, KEY_CODE_PGDN);
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 20);
+    /* Unknown keys do nothing. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'x');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 0);
+    app_free(app);
+    loop_free(loop);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_home),           cmocka_unit_test(test_filter_gpu),
+        cmocka_unit_test(test_filter_kept),    cmocka_unit_test(test_filter_cleared),
+        cmocka_unit_test(test_sort_power),     cmocka_unit_test(test_sort_size_desc),
+        cmocka_unit_test(test_help),           cmocka_unit_test(test_too_small),
+        cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
+        cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
+        cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
+    };
+    return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
