@@ -23,6 +23,7 @@
 #include "model/vm.h"
 #include "net/loop.h"
 #include "tui/app.h"
+#include "tui/hosts.h"
 #include "tui/palette.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
@@ -336,6 +337,162 @@ static void test_palette_quit_default(void **state)
     alarm(0);
 }
 
+
+/* --- Hosts / GPUs -------------------------------------------------------------------------- */
+
+static char *xdup(const char *s)
+{
+    char *d = text_dup(s);
+    assert_non_null(d);
+    return d;
+}
+
+static void gpu_p(struct host_gpu *g, const char *id, const char *model, int total, int used,
+                  const char *const *vms, size_t n_vms)
+{
+    memset(g, 0, sizeof(*g));
+    g->id = xdup(id);
+    g->model = xdup(model);
+    g->mode = GPU_MODE_GPUP;
+    g->partition_size_mb = 3648;
+    g->partitions_total = total;
+    g->partitions_used = used;
+    if (n_vms) {
+        g->partition_vms = calloc(n_vms, sizeof(char *));
+        assert_non_null(g->partition_vms);
+        for (size_t i = 0; i < n_vms; i++)
+            g->partition_vms[i] = xdup(vms[i]);
+        g->n_partition_vms = n_vms;
+    }
+}
+
+static void gpu_dda(struct host_gpu *g, const char *id, const char *model, const char *vm)
+{
+    memset(g, 0, sizeof(*g));
+    g->id = xdup(id);
+    g->model = xdup(model);
+    g->mode = GPU_MODE_DDA;
+    g->partition_size_mb = -1;
+    g->dda_vm = vm ? xdup(vm) : NULL;
+}
+
+static void host_add(struct cluster *c, const char *name, const char *cl, size_t n_gpus)
+{
+    struct host *h = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*h));
+    assert_non_null(h);
+    c->hosts = h;
+    h = &c->hosts[c->n_hosts++];
+    memset(h, 0, sizeof(*h));
+    h->name = xdup(name);
+    h->custom_location = xdup(cl);
+    if (n_gpus) {
+        h->gpus = calloc(n_gpus, sizeof(*h->gpus));
+        assert_non_null(h->gpus);
+        h->n_gpus = n_gpus;
+    }
+}
+
+/* Four nodes of cl-seattle: GPU-P A2s, one DDA A16 held by train-04, one free DDA. */
+static void fixture_cluster(struct cluster *c)
+{
+    cluster_init(c);
+    c->inventory_known = true;
+    c->partition_size_mb_config = 3648;
+    static const char *const n1[] = {"train-01", "train-02"};
+    static const char *const n2[] = {"infer-01"};
+    host_add(c, "node-01", CL_ID("cl-seattle"), 2);
+    gpu_p(&c->hosts[0].gpus[0], "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
+    gpu_dda(&c->hosts[0].gpus[1], "gpu-1", "NVIDIA A16", "train-04");
+    host_add(c, "node-02", CL_ID("cl-seattle"), 1);
+    gpu_p(&c->hosts[1].gpus[0], "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
+    host_add(c, "node-03", CL_ID("cl-seattle"), 0);
+    host_add(c, "node-04", CL_ID("cl-seattle"), 2);
+    gpu_p(&c->hosts[3].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+    gpu_dda(&c->hosts[3].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+}
+
+static void make_vm(struct vm *vm, const char *name, const char *rg, const char *host,
+                    enum gpu_assignment type, const char *gpu_name)
+{
+    vm_init(vm);
+    vm->name = xdup(name);
+    vm->resource_group = xdup(rg);
+    vm->custom_location = xdup(CL_ID("cl-seattle"));
+    vm->host_node = host ? xdup(host) : NULL;
+    vm->processors = 4;
+    vm->memory_mb = 8192;
+    vm->power = POWER_RUNNING;
+    if (type != GPU_ASSIGN_OTHER) {
+        vm->gpus = calloc(1, sizeof(*vm->gpus));
+        assert_non_null(vm->gpus);
+        vm->n_gpus = 1;
+        vm->gpus_present = true;
+        vm->gpus[0].type = type;
+        vm->gpus[0].partition_size_mb = type == GPU_ASSIGN_P ? 3648 : -1;
+        vm->gpus[0].gpu_name = gpu_name ? xdup(gpu_name) : NULL;
+    }
+}
+
+struct hosts_case {
+    struct cluster c;
+    struct vm vms[8];
+    const struct vm *ptr[8];
+    size_t n;
+};
+
+static void open_hosts(struct app *a, void *ctx)
+{
+    struct hosts_case *hc = ctx;
+    hosts_open(a, &hc->c, hc->ptr, hc->n);
+}
+
+static void hosts_case_fleet(struct hosts_case *hc)
+{
+    make_vm(&hc->vms[0], "train-01", "ml-rg", "node-01", GPU_ASSIGN_P, NULL);
+    make_vm(&hc->vms[1], "train-02", "ml-rg", "node-01", GPU_ASSIGN_P, NULL);
+    make_vm(&hc->vms[2], "train-04", "ml-rg", "node-01", GPU_ASSIGN_DDA, "NVIDIA A16");
+    make_vm(&hc->vms[3], "infer-01", "ml-rg", "node-02", GPU_ASSIGN_P, NULL);
+    make_vm(&hc->vms[4], "web-01", "web-rg", "node-02", GPU_ASSIGN_OTHER, NULL);
+    make_vm(&hc->vms[5], "vdi-01", "vdi-rg", "node-04", GPU_ASSIGN_P, NULL);
+    make_vm(&hc->vms[6], "jump-\x1b[31m01", "ops-rg", NULL, GPU_ASSIGN_P, NULL);
+    hc->n = 7;
+    for (size_t i = 0; i < hc->n; i++)
+        hc->ptr[i] = &hc->vms[i];
+}
+
+static void hosts_case_free(struct hosts_case *hc)
+{
+    cluster_cleanup(&hc->c);
+    for (size_t i = 0; i < hc->n; i++)
+        vm_cleanup(&hc->vms[i]);
+}
+
+static void test_hosts_inventory(void **state)
+{
+    (void)state;
+    struct hosts_case hc;
+    memset(&hc, 0, sizeof(hc));
+    fixture_cluster(&hc.c);
+    hosts_case_fleet(&hc);
+    run_screen("hosts-inventory", "", open_hosts, &hc);
+    hosts_case_free(&hc);
+}
+
+static void test_hosts_no_inventory(void **state)
+{
+    (void)state;
+    struct hosts_case hc;
+    memset(&hc, 0, sizeof(hc));
+    cluster_init(&hc.c);
+    hc.c.inventory_known = false;
+    hc.c.partition_size_mb_config = 3648;
+    hosts_case_fleet(&hc);
+    run_screen("hosts-no-inventory", "", open_hosts, &hc);
+    /* Esc goes back to the list. */
+    assert_int_equal(run_screen("palette-closed", "<Esc>", open_hosts, &hc), 1);
+    hosts_case_free(&hc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +506,8 @@ int main(void)
         cmocka_unit_test(test_palette_refresh_argument_refused),
         cmocka_unit_test(test_palette_esc_and_backspace_close),
         cmocka_unit_test(test_palette_quit_default),
+        cmocka_unit_test(test_hosts_inventory),
+        cmocka_unit_test(test_hosts_no_inventory),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
