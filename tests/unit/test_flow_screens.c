@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT
+ * tests/unit/test_flow_screens.c: the change flow screens (VM overview, Settings > Size,
+ * Review, Progress, Notifications) in the console in-process on a terminal that draws into
+ * /dev/null, with a fake ARM client on the loop's virtual clock (style.md 8). Keys are fed with
+ * app_key, the loop is pumped pass by pass, and dumps are diffed with tests/screens/flow-*.txt
+ * (UPDATE_GOLDEN=1 rewrites them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/buf.h"
+#include "model/cluster.h"
+#include "model/keymap.h"
+#include "model/vm.h"
+#include "net/executor.h"
+#include "net/loop.h"
+#include "tui/app.h"
+#include "tui/overview.h"
+#include "tui/ops.h"
+
+#define SUB "00000000-0000-0000-0000-000000000000"
+#define WALL_START 1764062000 /* 2025-11-25 09:13:20 UTC */
+#define GET_MS 400u
+#define STEP_MS 6000u
+
+struct fixture_vm {
+    const char *name, *host, *power;
+    int cpus, mem;
+    const char *gpus;
+};
+
+#define GPU_P "[{\"assignmentType\": \"GpuP\", \"partitionSizeMB\": 3648}]"
+
+/* Sorted by name, as the home list shows them. */
+static const struct fixture_vm fleet[] = {
+    {"vm-001", "node-02", "Running", 4, 16384, NULL},  /* node-02: no partition left */
+    {"vm-017", "node-01", "Running", 8, 32768, NULL},  /* the operator's VM */
+    {"vm-018", "node-01", "Stopped", 8, 32768, GPU_P}, /* has a partition */
+};
+#define FLEET_N (sizeof(fleet) / sizeof(fleet[0]))
+
+static char *fleet_page(void)
+{
+    struct gp_buf b;
+    gp_buf_init(&b, 1u << 20);
+    assert_int_equal(gp_buf_append_str(&b, "{\"value\": ["), GP_OK);
+    for (size_t i = 0; i < FLEET_N; i++) {
+        const struct fixture_vm *f = &fleet[i];
+        char gpus[256] = "";
+        if (f->gpus)
+            snprintf(gpus, sizeof(gpus), ", \"virtualMachineGPUs\": %s", f->gpus);
+        assert_int_equal(
+            gp_buf_printf(&b,
+                          "%s{\"id\": \"/subscriptions/" SUB "/resourceGroups/ml-rg/providers/"
+                          "Microsoft.HybridCompute/machines/%s/providers/"
+                          "Microsoft.AzureStackHCI/virtualMachineInstances/default\","
+                          " \"extendedLocation\": {\"type\": \"CustomLocation\", \"name\":"
+                          " \"/subscriptions/" SUB "/resourceGroups/ml-rg/providers/"
+                          "Microsoft.ExtendedLocation/customLocations/cl-seattle\"},"
+                          " \"properties\": {\"hardwareProfile\": {\"vmSize\": \"Custom\","
+                          " \"processors\": %d, \"memoryMB\": %d%s},"
+                          " \"osProfile\": {\"computerName\": \"%s\"},"
+                          " \"storageProfile\": {\"imageReference\": {\"id\": \"/subscriptions/"
+                          SUB "/resourceGroups/ml-rg/providers/Microsoft.AzureStackHCI/"
+                          "galleryImages/ubuntu-22.04\"}},"
+                          " \"hostNodeName\": \"%s\", \"provisioningState\": \"Succeeded\","
+                          " \"status\": {\"powerState\": \"%s\"}}}",
+                          i ? ", " : "", f->name, f->cpus, f->mem, gpus, f->name, f->host,
+                          f->power),
+            GP_OK);
+    }
+    assert_int_equal(gp_buf_append_str(&b, "]}"), GP_OK);
+    return gp_buf_take(&b, NULL);
+}
+
+/* --- the cluster: node-01 has partitions free, node-02 has none ------------------------- */
+
+#define CL "/subscriptions/" SUB "/resourceGroups/ml-rg/providers/" \
+           "Microsoft.ExtendedLocation/customLocations/cl-seattle"
+
+static struct host_gpu gpus01[] = {
+    {(char *)"gpu-0", (char *)"NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 1, NULL, NULL, 0},
+};
+static struct host_gpu gpus02[] = {
+    {(char *)"gpu-0", (char *)"NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 4, NULL, NULL, 0},
+};
+static struct host hosts[] = {
+    {(char *)"node-01", (char *)CL, (char *)"ml-rg", gpus01, 1},
+    {(char *)"node-02", (char *)CL, (char *)"ml-rg", gpus02, 1},
+};
+static struct cluster cluster = {hosts, 2, true, 3648};
+
+/* --- the fake service --------------------------------------------------------------------- */
+
+struct fake {
+    struct gp_loop *loop;
+    struct vm *vms; /* the service's truth */
+    size_t n;
+    int fail_kind; /* a step kind that fails once, -1: none */
+    unsigned calls[PLAN_STEP_KIND_COUNT];
+    uint64_t timer;
+    exec_vm_done_fn vdone;
+    exec_step_done_fn sdone;
+    void *dctx;
+    const struct plan_step *step;
+    char vm_id[512];
+};
+
+static struct vm *fake_find(struct fake *f, const char *id)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (strcasecmp(f->vms[i].id, id) == 0)
+            return &f->vms[i];
+    return NULL;
+}
+
+static void fake_get_fire(void *arg)
+{
+    struct fake *f = arg;
+    f->timer = 0;
+    exec_vm_done_fn done = f->vdone;
+    f->vdone = NULL;
+    const struct vm *vm = fake_find(f, f->vm_id);
+    assert_non_null(vm);
+    done(f->dctx, GP_OK, vm, NULL);
+}
+
+static enum gp_status fake_get_vm(void *client, const char *vm_id, exec_vm_done_fn done,
+                                  void *ctx, struct gp_error *err)
+{
+    (void)err;
+    struct fake *f = client;
+    assert_int_equal(f->timer, 0);
+    snprintf(f->vm_id, sizeof(f->vm_id), "%s", vm_id);
+    f->vdone = done;
+    f->dctx = ctx;
+    f->timer = loop_timer_add(f->loop, GET_MS, fake_get_fire, f);
+    return GP_OK;
+}
+
+static void set_gpus_from_body(struct vm *vm, const char *body)
+{
+    for (size_t i = 0; i < vm->n_gpus; i++) {
+        free(vm->gpus[i].type_text);
+        free(vm->gpus[i].gpu_name);
+    }
+    free(vm->gpus);
+    vm->gpus = NULL;
+    vm->n_gpus = 0;
+    if (body && strstr(body, "GpuP")) {
+        vm->gpus = calloc(1, sizeof(*vm->gpus));
+        assert_non_null(vm->gpus);
+        vm->gpus[0].type = GPU_ASSIGN_P;
+        vm->gpus[0].type_text = strdup("GpuP");
+        vm->gpus[0].partition_size_mb = 3648;
+        vm->n_gpus = 1;
+    }
+}
+
+static void fake_step_fire(void *arg)
+{
+    struct fake *f = arg;
+    f->timer = 0;
+    const struct plan_step *s = f->step;
+    exec_step_done_fn done = f->sdone;
+    f->sdone = NULL;
+    f->calls[s->kind]++;
+    struct vm *vm = NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (strstr(s->path, f->vms[i].name) &&
+            strncmp(s->path, f->vms[i].id, strlen(f->vms[i].id)) == 0)
+            vm = &f->vms[i];
+    assert_non_null(vm);
+    if ((int)s->kind == f->fail_kind) {
+        f->fail_kind = -1;
+        struct gp_error e;
+        gp_error_clear(&e);
+        e.http_status = 409;
+        snprintf(e.code, sizeof(e.code), "OperationNotAllowed");
+        snprintf(e.request_id, sizeof(e.request_id), "9f1c2d3e-req-42");
+        gp_error_set(&e, GP_E_HTTP, "409 OperationNotAllowed: the host is busy");
+        done(f->dctx, GP_E_HTTP, &e);
+        return;
+    }
+    switch (s->kind) {
+    case STEP_STOP:
+        vm->power = POWER_STOPPED;
+        break;
+    case STEP_START:
+    case STEP_RESTART:
+        vm->power = POWER_RUNNING;
+        break;
+    case STEP_PATCH_GPUS:
+        set_gpus_from_body(vm, s->body);
+        break;
+    case STEP_CREATE_MACHINE:
+    case STEP_CREATE_VMI:
+    case PLAN_STEP_KIND_COUNT:
+    default:
+        fail();
+    }
+    free(vm->power_text);
+    vm->power_text = strdup(power_state_name(vm->power));
+    done(f->dctx, GP_OK, NULL);
+}
+
+static enum gp_status fake_run_step(void *client, const struct plan_step *step,
+                                    exec_step_done_fn done, void *ctx, struct gp_error *err)
+{
+    (void)err;
+    struct fake *f = client;
+    assert_int_equal(f->timer, 0);
+    f->sdone = done;
+    f->dctx = ctx;
+    f->step = step;
+    f->timer = loop_timer_add(f->loop, STEP_MS, fake_step_fire, f);
+    return GP_OK;
+}
+
+static void fake_cancel(void *client)
+{
+    struct fake *f = client;
+    loop_timer_cancel(f->loop, f->timer);
+    f->timer = 0;
+}
+
+static const struct exec_client_ops fake_ops = {fake_get_vm, fake_run_step, fake_cancel};
+
+/* --- the console -------------------------------------------------------------------------- */
+
+static char tmpdir[64];
+
+struct console {
+    struct gp_loop *loop;
+    struct app *app;
+    struct ops *ops;
+    struct fake fake;
+    struct plan_options popt;
+};
+
+static int64_t fixed_wall(void *ctx)
+{
+    struct console *c = ctx;
+    return WALL_START + (int64_t)(loop_now_ms(c->loop) / 1000u);
+}
+
+static void pump(struct console *c, int passes)
+{
+    for (int i = 0; i < passes; i++)
+        assert_int_equal(loop_run_once(c->loop, 0), GP_OK);
+}
+
+static void console_start(struct console *c, bool readonly)
+{
+    memset(c, 0, sizeof(*c));
+    alarm(30);
+    assert_int_equal(loop_new(&c->loop), GP_OK);
+    loop_use_virtual_clock(c->loop);
+    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = readonly,
+                            .profile = "lab", .endpoint = "http://127.0.0.1:8443"};
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, c->loop, &c->app, &err), GP_OK);
+    c->ops = ops_new(c->app, c->loop);
+    assert_non_null(c->ops);
+    c->fake.loop = c->loop;
+    c->fake.fail_kind = -1;
+    char *page = fleet_page();
+    char *next = NULL;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &c->fake.vms, &c->fake.n, &next,
+                                       NULL, &err),
+                     GP_OK);
+    struct vm *vms = NULL;
+    size_t n = 0;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    free(page);
+    struct exec_options eo = {.no_lock = true, .settle_reads = 3, .settle_interval_ms = 1000};
+    ops_set_client(c->ops, &fake_ops, &c->fake, NULL, NULL, &eo);
+    c->popt = (struct plan_options){"2025-09-01-preview", "2024-07-10", false};
+    ops_set_context(c->ops, &cluster, &c->popt);
+    ops_set_wall_clock(c->ops, fixed_wall, c);
+    app_set_open_vm(c->app, overview_open_cb, c->ops);
+    app_vms_begin(c->app, true);
+    assert_int_equal(app_add_vms(c->app, vms, n, n, &err), GP_OK);
+    app_vms_done(c->app, NULL);
+    app_set_refreshed(c->app, WALL_START);
+    vm_array_free(vms, n);
+    pump(c, 1);
+}
+
+static void console_stop(struct console *c)
+{
+    app_free(c->app);
+    ops_free(c->ops);
+    vm_array_free(c->fake.vms, c->fake.n);
+    loop_free(c->loop);
+    alarm(0);
+}
+
+/* Types keys written like the screen-test scripts: "<Down>", "<F2>", or characters. */
+static void keys(struct console *c, const char *spec)
+{
+    const char *p = spec;
+    while (*p) {
+        size_t len = 1;
+        if (*p == '<') {
+            const char *gt = strchr(p, '>');
+            assert_non_null(gt);
+            len = (size_t)(gt - p) + 1;
+        }
+        char one[KEYMAP_SPEC_MAX];
+        assert_true(len < sizeof(one));
+        memcpy(one, p, len);
+        one[len] = '\0';
+        int key = 0;
+        struct gp_error err;
+        gp_error_clear(&err);
+        if (keymap_parse_key(one, &key, &err) != GP_OK) {
+            if (len != 1)
+                fail_msg("%s", err.message); /* a character with no spec of its own: ' ' */
+            key = (unsigned char)one[0];
+        }
+        app_key(c->app, key);
+        loop_wakeup(c->loop);
+        pump(c, 1);
+        p += len;
+    }
+}
+
+/* Pumps until the fake has answered n more calls of kind, or the operation ended. */
+static void run_until_idle(struct console *c)
+{
+    for (int i = 0; i < 10000 && loop_next_timer_ms(c->loop) >= 0; i++)
+        pump(c, 1);
+    assert_int_equal(loop_next_timer_ms(c->loop), -1);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1u << 16);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, (1u << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static char *dump(struct console *c, const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s.txt", tmpdir, name);
+    struct gp_error err;
+    gp_error_clear(&err);
+    loop_wakeup(c->loop);
+    pump(c, 1);
+    assert_int_equal(app_dump_screen(c->app, path, &err), GP_OK);
+    char *got = slurp(path);
+    assert_non_null(got);
+    return got;
+}
+
+static void golden(struct console *c, const char *name)
+{
+    char *got = dump(c, name);
+    char path[128], gold[512];
+    snprintf(path, sizeof(path), "%s/%s.txt", tmpdir, name);
+    const char *src = getenv("GPUP_SRCDIR");
+    snprintf(gold, sizeof(gold), "%s/tests/screens/%s.txt", src ? src : ".", name);
+    const char *update = getenv("UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        FILE *f = fopen(gold, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        assert_int_equal(fclose(f), 0);
+    }
+    char *want = slurp(gold);
+    if (!want || strcmp(want, got) != 0) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", gold, path);
+        if (system(cmd) == -1)
+            print_error("cannot run diff\n");
+        free(want);
+        free(got);
+        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
+    }
+    free(want);
+    free(got);
+}
+
+static bool screen_has(struct console *c, const char *text)
+{
+    char *got = dump(c, "probe");
+    bool yes = strstr(got, text) != NULL;
+    if (!yes)
+        print_message("screen:\n%s", got);
+    free(got);
+    return yes;
+}
+
+static const struct vm *truth(struct console *c, const char *name)
+{
+    for (size_t i = 0; i < c->fake.n; i++)
+        if (strcmp(c->fake.vms[i].name, name) == 0)
+            return &c->fake.vms[i];
+    fail();
+    return NULL;
+}
+
+/* --- tests -------------------------------------------------------------------------------- */
+
+static void test_overview(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>");
+    golden(&c, "flow-overview");
+    console_stop(&c);
+}
+
+static void test_size_gpu_partition(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    /* Focus starts on None (vm-017 has no GPU); Down + Space picks GPU Partition. */
+    keys(&c, "<Down><Enter>z<Down> ");
+    golden(&c, "flow-size-gpup");
+    /* Esc with the unsaved change asks; n stays; Esc, y leaves. */
+    keys(&c, "<Esc>");
+    assert_true(screen_has(&c, "Discard changes to vm-017? (y/n)"));
+    keys(&c, "n");
+    assert_true(screen_has(&c, "Size: vm-017"));
+    keys(&c, "<Esc>y");
+    assert_false(screen_has(&c, "Size: vm-017"));
+    assert_true(screen_has(&c, "Home > Virtual machines > vm-017\n"));
+    console_stop(&c);
+}
+
+static void test_review_passed(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>z<Down> <F2>");
+    golden(&c, "flow-review-passed");
+    /* The rest of the page: the exact plan, as --dry-run prints it. */
+    keys(&c, "<End>");
+    golden(&c, "flow-review-plan");
+    console_stop(&c);
+}
+
+static void test_review_failed_rule(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    /* vm-001 runs on node-02, whose partitions are all used: capacity fails. */
+    keys(&c, "<Enter>z<Down> <F2>");
+    golden(&c, "flow-review-failed");
+    /* Save cannot be pressed: nothing starts. */
+    keys(&c, "<F2>");
+    assert_int_equal(ops_running(c.ops), 0);
+    console_stop(&c);
+}
+
+static void test_review_readonly(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, true);
+    keys(&c, "<Down><Enter>-");
+    assert_true(screen_has(&c, "Stop is disabled: read-only mode"));
+    keys(&c, "<Enter><F2>");
+    assert_int_equal(ops_running(c.ops), 0);
+    console_stop(&c);
+}
+
+static void test_progress_mid_way(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>z<Down> <F2><Enter>");
+    assert_int_equal(ops_running(c.ops), 1);
+    /* Until the PATCH is running: the stop is done. */
+    for (int i = 0; i < 10000 && c.fake.calls[STEP_STOP] == 0; i++)
+        pump(&c, 1);
+    for (int i = 0; i < 60; i++)
+        pump(&c, 1);
+    golden(&c, "flow-progress-mid");
+    /* Esc leaves; the operation goes on and its count is in the status line. */
+    keys(&c, "<Esc>");
+    assert_true(screen_has(&c, "1 op │"));
+    run_until_idle(&c);
+    assert_int_equal(ops_running(c.ops), 0);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
+    assert_int_equal(truth(&c, "vm-017")->power, POWER_RUNNING);
+    assert_int_equal(c.fake.calls[STEP_START], 1);
+    /* The overview shows what the operation read back. */
+    assert_true(screen_has(&c, "GPU-P 3648 MB"));
+    /* Idle: no timer left (the spinner stopped with the operation). */
+    assert_int_equal(loop_next_timer_ms(c.loop), -1);
+    console_stop(&c);
+}
+
+static void fail_patch_and_run(struct console *c)
+{
+    c->fake.fail_kind = STEP_PATCH_GPUS;
+    keys(c, "<Down><Enter>z<Down> <F2><Enter>");
+    run_until_idle(c);
+}
+
+static void test_progress_failed_offers(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    fail_patch_and_run(&c);
+    golden(&c, "flow-progress-failed");
+    /* The first offer: start the VM again without the change. */
+    keys(&c, "<Enter>");
+    run_until_idle(&c);
+    assert_int_equal(truth(&c, "vm-017")->power, POWER_RUNNING);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 0);
+    assert_int_equal(c.fake.calls[STEP_START], 1);
+    assert_true(screen_has(&c, "Start on vm-017"));
+    assert_true(screen_has(&c, "Done in"));
+    console_stop(&c);
+}
+
+static void test_recovery_retry(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    fail_patch_and_run(&c);
+    assert_true(screen_has(&c, "Retry the"));
+    /* The second offer: retry the attach at the failed step. */
+    keys(&c, "<Down><Enter>");
+    run_until_idle(&c);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
+    assert_int_equal(truth(&c, "vm-017")->power, POWER_RUNNING);
+    assert_int_equal(c.fake.calls[STEP_STOP], 1); /* not sent twice */
+    assert_int_equal(c.fake.calls[STEP_PATCH_GPUS], 2);
+    console_stop(&c);
+}
+
+static void test_notifications(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    /* vm-018 (stopped) starts fine, then vm-017's attach fails. */
+    keys(&c, "<Down><Down><Enter>+<Enter>");
+    run_until_idle(&c);
+    keys(&c, "<Esc><Esc><Home>");
+    fail_patch_and_run(&c);
+    /* The failure flashes in the status line. */
+    assert_true(screen_has(&c, "GPU change vm-017 failed: step 2/3 PATCH vm-017: 409"));
+    assert_int_equal(ops_notes_unseen(c.ops), 2);
+    keys(&c, "n");
+    golden(&c, "flow-notifications");
+    assert_true(screen_has(&c, "0 notifications"));
+    keys(&c, "<Esc>");
+    assert_true(screen_has(&c, "Up/Down: choose  Enter: run it"));
+    console_stop(&c);
+}
+
+static void test_json_view(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>J");
+    assert_true(screen_has(&c, "\"processors\": 8,"));
+    keys(&c, "/hostnode<Enter>");
+    assert_true(screen_has(&c, "\"hostNodeName\": \"node-01\""));
+    keys(&c, "/zzz<Enter>");
+    assert_true(screen_has(&c, "no match for \"zzz\""));
+    keys(&c, "<Esc>y");
+    assert_true(screen_has(&c, "Copied the resource id (OSC 52)"));
+    console_stop(&c);
+}
+
+static void test_osc52_and_pretty(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(overview_osc52("/sub/x", buf, sizeof(buf)), 16);
+    assert_string_equal(buf, "\033]52;c;L3N1Yi94\a");
+    assert_int_equal(overview_osc52("ab", buf, sizeof(buf)), 12);
+    assert_string_equal(buf, "\033]52;c;YWI=\a");
+    assert_int_equal(overview_osc52("abcdef", buf, 8), 0);
+    char *p = overview_pretty_json("{\"a\":[1,{\"b\":\"x,{\\\"y\"}],\"c\":{},\"d\":[]}");
+    assert_non_null(p);
+    assert_string_equal(p, "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"x,{\\\"y\"\n    }\n  ],"
+                           "\n  \"c\": {},\n  \"d\": []\n}");
+    free(p);
+}
+
+static int setup_all(void **state)
+{
+    (void)state;
+    setenv("LINES", "24", 1);
+    setenv("COLUMNS", "80", 1);
+    setenv("TERM", "xterm-256color", 1);
+    setenv("TZ", "UTC", 1);
+    setenv("LANG", "C.UTF-8", 1);
+    setenv("LC_ALL", "C.UTF-8", 1);
+    setenv("HOME", "/nonexistent", 1);
+    unsetenv("GPUP_SCRIPT");
+    unsetenv("NO_COLOR");
+    tzset();
+    if (!setlocale(LC_ALL, ""))
+        return -1;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-flow-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_all(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_overview),
+        cmocka_unit_test(test_size_gpu_partition),
+        cmocka_unit_test(test_review_passed),
+        cmocka_unit_test(test_review_failed_rule),
+        cmocka_unit_test(test_review_readonly),
+        cmocka_unit_test(test_progress_mid_way),
+        cmocka_unit_test(test_progress_failed_offers),
+        cmocka_unit_test(test_recovery_retry),
+        cmocka_unit_test(test_notifications),
+        cmocka_unit_test(test_json_view),
+        cmocka_unit_test(test_osc52_and_pretty),
+    };
+    return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
