@@ -24,7 +24,9 @@
 #include "net/loop.h"
 #include "tui/app.h"
 #include "tui/hosts.h"
+#include "tui/ops.h"
 #include "tui/palette.h"
+#include "tui/wizard.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define CL_ID(name)                                                                            \
@@ -392,7 +394,8 @@ static void host_add(struct cluster *c, const char *name, const char *cl, size_t
     }
 }
 
-/* Four nodes of cl-seattle: GPU-P A2s, one DDA A16 held by train-04, one free DDA. */
+/* Four nodes of cl-seattle, alike (the homogeneous rule): an NVIDIA A2 in GPU-P mode and an
+ * NVIDIA A16 in DDA mode each, but node-03 has no GPUs. train-04 holds node-01's A16. */
 static void fixture_cluster(struct cluster *c)
 {
     cluster_init(c);
@@ -403,8 +406,9 @@ static void fixture_cluster(struct cluster *c)
     host_add(c, "node-01", CL_ID("cl-seattle"), 2);
     gpu_p(&c->hosts[0].gpus[0], "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
     gpu_dda(&c->hosts[0].gpus[1], "gpu-1", "NVIDIA A16", "train-04");
-    host_add(c, "node-02", CL_ID("cl-seattle"), 1);
+    host_add(c, "node-02", CL_ID("cl-seattle"), 2);
     gpu_p(&c->hosts[1].gpus[0], "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
+    gpu_dda(&c->hosts[1].gpus[1], "gpu-1", "NVIDIA A16", "");
     host_add(c, "node-03", CL_ID("cl-seattle"), 0);
     host_add(c, "node-04", CL_ID("cl-seattle"), 2);
     gpu_p(&c->hosts[3].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
@@ -493,6 +497,187 @@ static void test_hosts_no_inventory(void **state)
     hosts_case_free(&hc);
 }
 
+/* --- Create virtual machine ---------------------------------------------------------------- */
+
+#define IMG_ID(name)                                                                           \
+    "/subscriptions/" SUB "/resourceGroups/infra-rg/providers/Microsoft.AzureStackHCI/"        \
+    "galleryImages/" name
+
+struct wizard_case {
+    struct cluster c;
+    struct plan_options popt;
+    struct ops *ops;
+    const char *name_default; /* unused: the name always starts empty */
+};
+
+static const char *const wiz_rgs[] = {"ml-rg", "web-rg"};
+static const char *const wiz_cls[] = {CL_ID("cl-seattle"), CL_ID("cl-portland")};
+static const char *const wiz_images[] = {IMG_ID("ubuntu-22.04"), IMG_ID("win-2022")};
+
+static void open_wizard(struct app *a, void *ctx)
+{
+    struct wizard_case *wc = ctx;
+    wc->ops = ops_new(a, app_loop(a));
+    assert_non_null(wc->ops);
+    wc->popt = (struct plan_options){"2025-09-01-preview", "2024-07-10", false};
+    ops_set_context(wc->ops, &wc->c, &wc->popt);
+    struct wizard_opts o = {
+        .subscription = SUB,
+        .location = "eastus",
+        .resource_groups = wiz_rgs,
+        .n_resource_groups = 2,
+        .custom_locations = wiz_cls,
+        .n_custom_locations = 2,
+        .images = wiz_images,
+        .n_images = 2,
+        .resource_group = "ml-rg",
+        .admin_username = "azureuser",
+    };
+    wizard_open(a, wc->ops, &o);
+}
+
+static size_t run_wizard(const char *name, const char *keys, struct wizard_case *wc)
+{
+    size_t depth = run_screen(name, keys, open_wizard, wc);
+    ops_free(wc->ops);
+    wc->ops = NULL;
+    return depth;
+}
+
+static void test_wizard_basics_errors(void **state)
+{
+    (void)state;
+    /* A name starting with '-', and memory below the minimum: messages under the fields. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    size_t depth =
+        run_wizard("wizard-basics-error", "-gpu-vm<Tab><Tab><Tab><Tab><Tab><C-u>100", &wc);
+    assert_int_equal(depth, 2);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_review_blocked_by_fields(void **state)
+{
+    (void)state;
+    /* F2 with fields failing goes back to the first one, says how many, opens nothing. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    size_t depth = run_wizard("wizard-review-blocked", "<PgDn><Down><F2>", &wc);
+    assert_int_equal(depth, 2);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_gpu_partition(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    /* Next: Attach GPU is reached with Tab from the last field, then Down picks GPU-P. */
+    size_t depth = run_wizard("wizard-gpu-partition",
+                              "gpu-vm-01<Tab><Tab><Tab><Tab><Tab><Tab><Tab><Enter><Down>", &wc);
+    assert_int_equal(depth, 2);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_modes_offered(void **state)
+{
+    (void)state;
+    /* Without an inventory only GPU Partition (size from config) is offered. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    cluster_init(&wc.c);
+    wc.c.partition_size_mb_config = 3648;
+    run_wizard("wizard-gpu-no-inventory", "vm-1<PgDn><Down><Down>", &wc);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_review_all_pass(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    size_t depth = run_wizard("wizard-review-pass", "gpu-vm-01<PgDn><Down><F2>", &wc);
+    assert_int_equal(depth, 3);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_review_rule_fails(void **state)
+{
+    (void)state;
+    /* Every partition of cl-seattle is taken: capacity fails, Create is disabled. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    for (size_t i = 0; i < wc.c.n_hosts; i++) {
+        for (size_t g = 0; g < wc.c.hosts[i].n_gpus; g++) {
+            struct host_gpu *gpu = &wc.c.hosts[i].gpus[g];
+            gpu->partitions_used = gpu->partitions_total;
+        }
+    }
+    size_t depth = run_wizard("wizard-gpu-full", "gpu-vm-01<PgDn><Down>", &wc);
+    assert_int_equal(depth, 2);
+    depth = run_wizard("wizard-review-fail", "gpu-vm-01<PgDn><Down><Tab><Tab><Enter>", &wc);
+    assert_int_equal(depth, 3);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_leave(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    /* Untouched: Esc leaves at once. Typed: the first Esc asks, the second leaves; Esc on
+     * Attach GPU goes back to Basics. */
+    assert_int_equal(run_wizard("palette-closed", "<Esc>", &wc), 1);
+    assert_int_equal(run_wizard("wizard-leave-asks", "x<PgDn><Esc><Esc>", &wc), 2);
+    assert_int_equal(run_wizard("palette-closed", "x<Esc><Esc>", &wc), 1);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_checks(void **state)
+{
+    (void)state;
+    char msg[128];
+    assert_true(wizard_check_name("gpu-vm_01.a", msg, sizeof(msg)));
+    assert_false(wizard_check_name("", msg, sizeof(msg)));
+    assert_string_equal(msg, "Name is required");
+    assert_false(wizard_check_name("-a", msg, sizeof(msg)));
+    assert_string_equal(msg, "Must not start with '-'");
+    assert_false(wizard_check_name("a b", msg, sizeof(msg)));
+    assert_string_equal(msg, "Use letters, digits, '-', '_' and '.' only");
+    assert_false(wizard_check_name("vm\xc3\xa9", msg, sizeof(msg)));
+    assert_false(wizard_check_name("a.", msg, sizeof(msg)));
+    char n64[66];
+    memset(n64, 'a', 64);
+    n64[64] = '\0';
+    assert_true(wizard_check_name(n64, msg, sizeof(msg)));
+    n64[64] = 'a';
+    n64[65] = '\0';
+    assert_false(wizard_check_name(n64, msg, sizeof(msg)));
+    assert_string_equal(msg, "At most 64 characters");
+    assert_true(wizard_check_resource_group("ml-rg(1)", msg, sizeof(msg)));
+    assert_false(wizard_check_resource_group("ml/rg", msg, sizeof(msg)));
+    assert_true(wizard_check_admin("azureuser", msg, sizeof(msg)));
+    assert_false(wizard_check_admin("Admin", msg, sizeof(msg)));
+    assert_string_equal(msg, "\"admin\" is reserved: choose another name");
+    assert_false(wizard_check_admin("1ops", msg, sizeof(msg)));
+    long v = 0;
+    assert_true(wizard_check_number("16", 1, 64, "vCPU", &v, msg, sizeof(msg)));
+    assert_int_equal(v, 16);
+    assert_false(wizard_check_number("65", 1, 64, "vCPU", &v, msg, sizeof(msg)));
+    assert_string_equal(msg, "1 to 64 vCPU");
+    assert_false(wizard_check_number("-1", 1, 64, "vCPU", &v, msg, sizeof(msg)));
+    assert_false(wizard_check_number("99999999999999999999999", 1, 64, "vCPU", &v, msg,
+                                     sizeof(msg)));
+    assert_false(wizard_check_number("", 1, 64, "vCPU", &v, msg, sizeof(msg)));
+    assert_string_equal(msg, "Required: 1 to 64 vCPU");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +693,14 @@ int main(void)
         cmocka_unit_test(test_palette_quit_default),
         cmocka_unit_test(test_hosts_inventory),
         cmocka_unit_test(test_hosts_no_inventory),
+        cmocka_unit_test(test_wizard_checks),
+        cmocka_unit_test(test_wizard_basics_errors),
+        cmocka_unit_test(test_wizard_review_blocked_by_fields),
+        cmocka_unit_test(test_wizard_gpu_partition),
+        cmocka_unit_test(test_wizard_modes_offered),
+        cmocka_unit_test(test_wizard_review_all_pass),
+        cmocka_unit_test(test_wizard_review_rule_fails),
+        cmocka_unit_test(test_wizard_leave),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
