@@ -440,7 +440,8 @@ static void on_done(void *ctx, const struct exec_result *r)
     }
     record_note(o, op);
     if (op->state != OP_DONE && o->app)
-        app_flash(o->app, true, "%s %s failed: %s", op->title, op->vm_name, r->err.message);
+        app_flash(o->app, true, "%s %s failed: %s", op->title, op->vm_name,
+                  op->result.err.message);
     update_counts(o);
     notify_watchers(o, op);
 }

@@ -503,6 +503,7 @@ static void test_progress_mid_way(void **state)
     /* Esc leaves; the operation goes on and its count is in the status line. */
     keys(&c, "<Esc>");
     assert_true(screen_has(&c, "1 op │"));
+    assert_true(screen_has(&c, "GPU change: step 2/3 PATCH"));
     run_until_idle(&c);
     assert_int_equal(ops_running(c.ops), 0);
     assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
@@ -578,6 +579,56 @@ static void test_notifications(void **state)
     console_stop(&c);
 }
 
+static void test_delete_assignment(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Down><Enter>z");
+    assert_true(screen_has(&c, "GPU Assignment"));
+    assert_true(screen_has(&c, "GPU-P partition, 3648 MB"));
+    assert_true(screen_has(&c, "[ Delete assignment ]"));
+    /* Nothing changed yet: Save and Discard say so. */
+    keys(&c, "<F2>");
+    assert_true(screen_has(&c, "No changes to save"));
+    /* None, then Discard puts GPU Partition back. */
+    keys(&c, "<Home><Up> <F8>");
+    assert_true(screen_has(&c, "Changes discarded"));
+    assert_true(screen_has(&c, "(•) GPU Partition"));
+    /* Delete assignment reviews a PATCH only: vm-018 is stopped. */
+    keys(&c, "<Del>");
+    assert_true(screen_has(&c, "Delete assignment on vm-018"));
+    assert_true(screen_has(&c, "→ —"));
+    keys(&c, "<End>");
+    assert_true(screen_has(&c, "1. PATCH /subscriptions/"));
+    assert_false(screen_has(&c, "2. POST"));
+    keys(&c, "<Enter>");
+    run_until_idle(&c);
+    assert_int_equal(truth(&c, "vm-018")->n_gpus, 0);
+    assert_int_equal(truth(&c, "vm-018")->power, POWER_STOPPED);
+    assert_int_equal(c.fake.calls[STEP_STOP] + c.fake.calls[STEP_START], 0);
+    assert_true(screen_has(&c, "Home > Virtual machines > vm-018 > Progress\n"));
+    assert_true(screen_has(&c, "Done in"));
+    console_stop(&c);
+}
+
+static void test_size_without_inventory(void **state)
+{
+    (void)state;
+    cluster.inventory_known = false;
+    cluster.partition_size_mb_config = 4096;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Down><Enter>z");
+    assert_true(screen_has(&c, "partition size 4096 MB (from config)"));
+    assert_false(screen_has(&c, "DDA"));
+    keys(&c, "<Down> <F2>");
+    assert_true(screen_has(&c, "unknown"));
+    cluster.inventory_known = true;
+    cluster.partition_size_mb_config = 3648;
+    console_stop(&c);
+}
+
 static void test_json_view(void **state)
 {
     (void)state;
@@ -649,6 +700,8 @@ int main(void)
         cmocka_unit_test(test_progress_failed_offers),
         cmocka_unit_test(test_recovery_retry),
         cmocka_unit_test(test_notifications),
+        cmocka_unit_test(test_delete_assignment),
+        cmocka_unit_test(test_size_without_inventory),
         cmocka_unit_test(test_json_view),
         cmocka_unit_test(test_osc52_and_pretty),
     };
