@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include "model/buf.h"
+#include "model/keymap.h"
 #include "model/cluster.h"
 #include "model/text.h"
 #include "model/vm.h"
+#include "net/executor.h"
 #include "net/loop.h"
 #include "tui/app.h"
 #include "tui/hosts.h"
@@ -75,6 +77,35 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* Diffs the dump with tests/screens/NAME.txt (UPDATE_GOLDEN=1 rewrites the golden). */
+static void compare_golden(const char *name, const char *dump)
+{
+    char golden[512];
+    const char *src = getenv("GPUP_SRCDIR");
+    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
+    char *got = slurp(dump);
+    assert_non_null(got);
+    const char *update = getenv("UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        FILE *f = fopen(golden, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        assert_int_equal(fclose(f), 0);
+    }
+    char *want = slurp(golden);
+    if (!want || strcmp(want, got) != 0) {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
+        if (system(cmd) == -1)
+            print_error("cannot run diff\n");
+        free(want);
+        free(got);
+        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
+    }
+    free(want);
+    free(got);
+}
+
 /* Opens the screen under test on the app before the script runs. */
 typedef void (*open_fn)(struct app *a, void *ctx);
 
@@ -83,10 +114,8 @@ typedef void (*open_fn)(struct app *a, void *ctx);
 static size_t run_screen(const char *name, const char *keys, open_fn open, void *ctx)
 {
     alarm(30);
-    char dump[128], golden[512], script[2048];
+    char dump[128], script[2048];
     snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
     snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", keys, dump);
 
     struct gp_loop *loop = NULL;
@@ -109,27 +138,7 @@ static size_t run_screen(const char *name, const char *keys, open_fn open, void 
     if (st != GP_OK)
         fail_msg("app_run: %s", err.message);
 
-    char *got = slurp(dump);
-    assert_non_null(got);
-    const char *update = getenv("UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(golden, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        assert_int_equal(fclose(f), 0);
-    }
-    char *want = slurp(golden);
-    if (!want || strcmp(want, got) != 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
-        if (system(cmd) == -1)
-            print_error("cannot run diff\n");
-        free(want);
-        free(got);
-        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
-    }
-    free(want);
-    free(got);
+    compare_golden(name, dump);
     return depth;
 }
 
@@ -678,6 +687,161 @@ static void test_wizard_checks(void **state)
     assert_string_equal(msg, "Required: 1 to 64 vCPU");
 }
 
+/* Create, committed: a fake ARM answers at once; Progress replaces the wizard. */
+struct fake_arm {
+    struct gp_loop *loop;
+    uint64_t timer;
+    exec_vm_done_fn vdone;
+    exec_step_done_fn sdone;
+    void *dctx;
+    char vm_id[512];
+    enum plan_step_kind kinds[4];
+    char *vmi_body;
+    size_t n_steps;
+};
+
+static void fake_get_fire(void *ctx)
+{
+    struct fake_arm *f = ctx;
+    f->timer = 0;
+    struct vm vm;
+    make_vm(&vm, "gpu-vm-01", "ml-rg", "node-04", GPU_ASSIGN_P, NULL);
+    vm.id = xdup(f->vm_id);
+    struct gp_error err;
+    gp_error_clear(&err);
+    f->vdone(f->dctx, GP_OK, &vm, &err);
+    vm_cleanup(&vm);
+}
+
+static enum gp_status fake_get_vm(void *client, const char *vm_id, exec_vm_done_fn done,
+                                  void *ctx, struct gp_error *err)
+{
+    (void)err;
+    struct fake_arm *f = client;
+    assert_int_equal(f->timer, 0);
+    snprintf(f->vm_id, sizeof(f->vm_id), "%s", vm_id);
+    f->vdone = done;
+    f->dctx = ctx;
+    f->timer = loop_timer_add(f->loop, 200, fake_get_fire, f);
+    return GP_OK;
+}
+
+static void fake_step_fire(void *ctx)
+{
+    struct fake_arm *f = ctx;
+    f->timer = 0;
+    struct gp_error err;
+    gp_error_clear(&err);
+    f->sdone(f->dctx, GP_OK, &err);
+}
+
+static enum gp_status fake_run_step(void *client, const struct plan_step *step,
+                                    exec_step_done_fn done, void *ctx, struct gp_error *err)
+{
+    (void)err;
+    struct fake_arm *f = client;
+    assert_int_equal(f->timer, 0);
+    assert_true(f->n_steps < 4);
+    f->kinds[f->n_steps++] = step->kind;
+    if (step->kind == STEP_CREATE_VMI) {
+        free(f->vmi_body);
+        f->vmi_body = xdup(step->body);
+    }
+    f->sdone = done;
+    f->dctx = ctx;
+    f->timer = loop_timer_add(f->loop, 5000, fake_step_fire, f);
+    return GP_OK;
+}
+
+static void fake_cancel(void *client)
+{
+    struct fake_arm *f = client;
+    if (f->timer)
+        loop_timer_cancel(f->loop, f->timer);
+    f->timer = 0;
+}
+
+static const struct exec_client_ops fake_arm_ops = {fake_get_vm, fake_run_step, fake_cancel};
+
+static int64_t fixed_wall(void *ctx)
+{
+    struct gp_loop *loop = ctx;
+    return 1764062000 + (int64_t)(loop_now_ms(loop) / 1000u);
+}
+
+static void feed(struct app *app, struct gp_loop *loop, const char *keys)
+{
+    const char *p = keys;
+    while (*p) {
+        size_t len = 1;
+        if (*p == '<' && strchr(p, '>'))
+            len = (size_t)(strchr(p, '>') - p) + 1;
+        char one[KEYMAP_SPEC_MAX];
+        assert_true(len < sizeof(one));
+        memcpy(one, p, len);
+        one[len] = '\0';
+        int key = 0;
+        struct gp_error err;
+        gp_error_clear(&err);
+        if (keymap_parse_key(one, &key, &err) != GP_OK)
+            key = (unsigned char)one[0];
+        app_key(app, key);
+        assert_int_equal(loop_run_once(loop, 0), GP_OK);
+        p += len;
+    }
+}
+
+static void test_wizard_create_progress(void **state)
+{
+    (void)state;
+    alarm(30);
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    loop_use_virtual_clock(loop);
+    struct app_opts opts = {.no_display = true, .use_color = true, .profile = "lab",
+                            .endpoint = "http://127.0.0.1:8443"};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_vms_begin(app, true);
+    app_vms_done(app, NULL);
+    open_wizard(app, &wc);
+    struct fake_arm fake = {.loop = loop};
+    struct exec_options eo = {.no_lock = true, .settle_reads = 3, .settle_interval_ms = 1000};
+    ops_set_client(wc.ops, &fake_arm_ops, &fake, NULL, NULL, &eo);
+    ops_set_wall_clock(wc.ops, fixed_wall, loop);
+
+    feed(app, loop, "gpu-vm-01<PgDn><Down><F2>");
+    assert_int_equal(app_depth(app), 3);
+    feed(app, loop, "<Enter>"); /* Create (it has the focus when every rule passed) */
+    /* The review and the wizard are gone: Progress sits on the list. */
+    assert_int_equal(app_depth(app), 2);
+    for (int i = 0; i < 1000 && loop_next_timer_ms(loop) >= 0; i++)
+        assert_int_equal(loop_run_once(loop, 0), GP_OK);
+    assert_int_equal(ops_running(wc.ops), 0);
+    assert_int_equal(fake.n_steps, 2);
+    assert_int_equal(fake.kinds[0], STEP_CREATE_MACHINE);
+    assert_int_equal(fake.kinds[1], STEP_CREATE_VMI);
+    assert_non_null(strstr(fake.vmi_body, "\"assignmentType\":\"GpuP\""));
+    assert_non_null(strstr(fake.vmi_body, "\"adminUsername\":\"azureuser\""));
+
+    app_draw_now(app);
+    char dump[128];
+    snprintf(dump, sizeof(dump), "%s/wizard-created.txt", tmpdir);
+    assert_int_equal(app_dump_screen(app, dump, &err), GP_OK);
+    app_free(app);
+    ops_free(wc.ops);
+    loop_free(loop);
+    free(fake.vmi_body);
+    cluster_cleanup(&wc.c);
+    alarm(0);
+    compare_golden("wizard-created", dump);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_wizard_review_all_pass),
         cmocka_unit_test(test_wizard_review_rule_fails),
         cmocka_unit_test(test_wizard_leave),
+        cmocka_unit_test(test_wizard_create_progress),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
