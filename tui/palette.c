@@ -15,19 +15,13 @@
 #include "tui/term.h"
 
 struct palette_cmd_info {
-    const char *name, *arg, *help;
+    const char *name, *arg, *help, *noun, *title;
 };
 
-#define PALETTE_INFO_(id, name, arg, help) {name, arg, help},
+#define PALETTE_INFO_(id, name, arg, help, noun, title) {name, arg, help, noun, title},
 static const struct palette_cmd_info cmds[PALETTE_CMD_COUNT] = {
     PALETTE_COMMANDS(PALETTE_INFO_)};
 #undef PALETTE_INFO_
-
-/* What a command's argument names, for messages and list titles. */
-static const char *const noun[PALETTE_CMD_COUNT] = {"VM", "resource group", "profile", "theme",
-                                                     "", ""};
-static const char *const list_title[PALETTE_CMD_COUNT] = {"VM names", "Resource groups",
-                                                          "Profiles", "Themes", "", ""};
 
 const char *palette_cmd_name(enum palette_cmd c)
 {
@@ -102,6 +96,23 @@ static void split(const char *line, const char **word, size_t *word_len, const c
     *rest = r;
 }
 
+/* "vm, rg, profile, ..." from the table, so messages stay true. */
+static const char *known_list(void)
+{
+    static char list[128];
+    if (!list[0]) {
+        size_t len = 0;
+        for (int i = 0; i < PALETTE_CMD_COUNT; i++) {
+            int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+                             cmds[i].name);
+            if (w < 0 || (size_t)w >= sizeof(list) - len)
+                break;
+            len += (size_t)w;
+        }
+    }
+    return list;
+}
+
 enum gp_status palette_parse(const char *line, enum palette_cmd *out_cmd, char *arg, size_t n,
                              struct gp_error *err)
 {
@@ -112,22 +123,16 @@ enum gp_status palette_parse(const char *line, enum palette_cmd *out_cmd, char *
         arg[0] = '\0';
     char name[32];
     if (wl == 0)
-        return gp_error_set(err, GP_E_INVALID, "type a command (vm, rg, profile, theme, "
-                                               "refresh, q)");
-    if (wl >= sizeof(name)) {
-        return gp_error_set(err, GP_E_INVALID,
-                            "unknown command \"%.*s…\" (try vm, rg, profile, theme, refresh, q)",
-                            20, word);
-    }
+        return gp_error_set(err, GP_E_INVALID, "type a command (%s)", known_list());
+    if (wl >= sizeof(name))
+        wl = sizeof(name) - 1; /* long: unknown anyway, shown cut */
     memcpy(name, word, wl);
     name[wl] = '\0';
     enum palette_cmd c = palette_cmd_parse(name);
     if (c == PALETTE_CMD_COUNT) {
         char safe[32];
         text_sanitize(safe, sizeof(safe), name);
-        return gp_error_set(err, GP_E_INVALID,
-                            "unknown command \"%s\" (try vm, rg, profile, theme, refresh, q)",
-                            safe);
+        return gp_error_set(err, GP_E_INVALID, "unknown command \"%s\"", safe);
     }
     size_t al = rest ? strlen(rest) : 0;
     while (al > 0 && rest[al - 1] == ' ')
@@ -137,7 +142,7 @@ enum gp_status palette_parse(const char *line, enum palette_cmd *out_cmd, char *
     if (al > 0 && !takes_arg(c))
         return gp_error_set(err, GP_E_INVALID, ":%s takes no argument", cmds[c].name);
     if (al >= n)
-        return gp_error_set(err, GP_E_INVALID, "the %s is too long", noun[c]);
+        return gp_error_set(err, GP_E_INVALID, "the %s is too long", cmds[c].noun);
     if (al > 0)
         memcpy(arg, rest, al);
     arg[al] = '\0';
@@ -288,7 +293,17 @@ static void update_matches(struct palette *p)
     memcpy(name, word, wl);
     name[wl] = '\0';
     enum palette_cmd c = palette_cmd_parse(name);
-    if (c == PALETTE_CMD_COUNT || !takes_arg(c))
+    if (c == PALETTE_CMD_COUNT) {
+        /* Not a command: list them all. */
+        p->matching_cmds = true;
+        p->head_len = (size_t)(word - line);
+        for (size_t i = 0; i < PALETTE_CMD_COUNT; i++) {
+            if (!match_push(p, i))
+                break;
+        }
+        return;
+    }
+    if (!takes_arg(c))
         return;
     p->match_cmd = c;
     p->head_len = (size_t)(rest - line);
@@ -351,12 +366,17 @@ static void complete(struct palette *p)
     }
     update_matches(p);
     const char *typed = input_text(&p->in) + p->head_len;
+    if (p->matching_cmds && p->n_match == PALETTE_CMD_COUNT && input_text(&p->in)[0] &&
+        strchr(input_text(&p->in), ' ')) {
+        set_message(p, true, "nothing to complete: the command is not known");
+        return;
+    }
     if (p->n_match == 0) {
         if (!p->matching_cmds && p->match_cmd == PALETTE_CMD_COUNT) {
             set_message(p, true, "nothing to complete: the command is not known");
         } else if (!p->matching_cmds && p->names.n == 0) {
             char msg[128];
-            snprintf(msg, sizeof(msg), "no %s names to complete", noun[p->match_cmd]);
+            snprintf(msg, sizeof(msg), "no %s names to complete", cmds[p->match_cmd].noun);
             set_message(p, false, msg);
         } else {
             set_message(p, true, "nothing matches");
@@ -421,7 +441,7 @@ static void run(struct palette *p, struct app *a)
         char msg[PALETTE_NAME_MAX + 64];
         char safe[PALETTE_NAME_MAX];
         text_sanitize(safe, sizeof(safe), arg);
-        snprintf(msg, sizeof(msg), "no %s named \"%s\" (Tab completes)", noun[c], safe);
+        snprintf(msg, sizeof(msg), "no %s named \"%s\" (Tab completes)", cmds[c].noun, safe);
         set_message(p, true, msg);
         return;
     }
@@ -498,10 +518,10 @@ static void palette_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         char safe[64];
         text_sanitize(safe, sizeof(safe), typed);
         if (p->cycling || !safe[0])
-            snprintf(title, sizeof(title), "%s (%zu)", list_title[p->match_cmd], p->n_match);
+            snprintf(title, sizeof(title), "%s (%zu)", cmds[p->match_cmd].title, p->n_match);
         else
             snprintf(title, sizeof(title), "%s starting with \"%s\" (%zu)",
-                     list_title[p->match_cmd], safe, p->n_match);
+                     cmds[p->match_cmd].title, safe, p->n_match);
     } else {
         title[0] = '\0';
     }

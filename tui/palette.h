@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * tui/palette.h: the `:` command palette (product.md 2.1.9): `:vm NAME` opens a VM, `:rg NAME`
  * shows one resource group (`:rg` alone: all), `:profile NAME`, `:theme NAME`, `:refresh`,
- * `:q`. Tab completes command names, then the argument from names the caller lists (VM names,
+ * `:q`; also `:hosts` (Hosts / GPUs) and `:create` (the Create virtual machine wizard). Tab completes command names, then the argument from names the caller lists (VM names,
  * resource groups, profiles, themes); Tab again cycles through the matches. An unknown command
  * or name says so and keeps the palette open; a known one closes it and runs through the
  * caller's callback. The palette is a screen pushed on the app's stack. */
@@ -16,16 +16,20 @@
 struct app;
 struct screen_ops;
 
-/* id, name, argument ("" for none; "[NAME]" optional), help */
+/* id, name, argument ("" for none; "[NAME]" optional), help, what the argument names (for
+ * messages), title of the list of names */
 #define PALETTE_COMMANDS(X)                                                                    \
-    X(PALETTE_VM, "vm", "NAME", "Open a virtual machine")                                      \
-    X(PALETTE_RG, "rg", "[NAME]", "Show one resource group (none: all)")                       \
-    X(PALETTE_PROFILE, "profile", "NAME", "Switch to a profile")                               \
-    X(PALETTE_THEME, "theme", "NAME", "Switch the colour theme")                               \
-    X(PALETTE_REFRESH, "refresh", "", "Reload from the service")                               \
-    X(PALETTE_QUIT, "q", "", "Quit gpup")
+    X(PALETTE_VM, "vm", "NAME", "Open a virtual machine", "VM", "VM names")                    \
+    X(PALETTE_RG, "rg", "[NAME]", "Show one resource group (none: all)", "resource group",     \
+      "Resource groups")                                                                       \
+    X(PALETTE_PROFILE, "profile", "NAME", "Switch to a profile", "profile", "Profiles")        \
+    X(PALETTE_THEME, "theme", "NAME", "Switch the colour theme", "theme", "Themes")            \
+    X(PALETTE_REFRESH, "refresh", "", "Reload from the service", "", "")                       \
+    X(PALETTE_HOSTS, "hosts", "", "Hosts / GPUs", "", "")                                      \
+    X(PALETTE_CREATE, "create", "", "Create virtual machine", "", "")                          \
+    X(PALETTE_QUIT, "q", "", "Quit gpup", "", "")
 
-#define PALETTE_CMD_ENUM_(id, name, arg, help) id,
+#define PALETTE_CMD_ENUM_(id, name, arg, help, noun, title) id,
 enum palette_cmd { PALETTE_COMMANDS(PALETTE_CMD_ENUM_) PALETTE_CMD_COUNT };
 #undef PALETTE_CMD_ENUM_
 

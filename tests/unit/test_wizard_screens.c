@@ -312,12 +312,14 @@ static void test_palette_parse(void **state)
     assert_string_equal(err.message, ":q takes no argument");
     assert_int_equal(palette_parse("v\x1b[2Jx", &c, arg, sizeof(arg), &err), GP_E_INVALID);
     assert_string_equal(err.message,
-                        "unknown command \"v?[2Jx\" (try vm, rg, profile, theme, refresh, q)");
+                        "unknown command \"v?[2Jx\"");
     assert_int_equal(palette_parse("theme aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &c, arg,
                                    sizeof(arg), &err),
                      GP_E_INVALID);
     assert_string_equal(err.message, "the theme is too long");
     assert_int_equal(palette_parse("", &c, arg, sizeof(arg), &err), GP_E_INVALID);
+    assert_string_equal(err.message,
+                        "type a command (vm, rg, profile, theme, refresh, hosts, create, q)");
     assert_int_equal(palette_cmd_parse("REFRESH"), PALETTE_REFRESH);
     assert_string_equal(palette_cmd_name(PALETTE_THEME), "theme");
 }
@@ -488,6 +490,26 @@ static void test_hosts_inventory(void **state)
     fixture_cluster(&hc.c);
     hosts_case_fleet(&hc);
     run_screen("hosts-inventory", "", open_hosts, &hc);
+    hosts_case_free(&hc);
+}
+
+static void test_hosts_scroll(void **state)
+{
+    (void)state;
+    /* Twelve nodes do not fit: End shows the last rows, PgUp goes back a page. */
+    struct hosts_case hc;
+    memset(&hc, 0, sizeof(hc));
+    cluster_init(&hc.c);
+    hc.c.inventory_known = true;
+    for (int i = 0; i < 12; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "node-%02d", i + 1);
+        host_add(&hc.c, name, CL_ID("cl-seattle"), 2);
+        gpu_p(&hc.c.hosts[i].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+        gpu_dda(&hc.c.hosts[i].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+    }
+    run_screen("hosts-end", "<End>", open_hosts, &hc);
+    run_screen("hosts-inventory-top", "<End><PgUp><PgUp><PgUp><Down><Up>", open_hosts, &hc);
     hosts_case_free(&hc);
 }
 
@@ -857,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_palette_quit_default),
         cmocka_unit_test(test_hosts_inventory),
         cmocka_unit_test(test_hosts_no_inventory),
+        cmocka_unit_test(test_hosts_scroll),
         cmocka_unit_test(test_wizard_checks),
         cmocka_unit_test(test_wizard_basics_errors),
         cmocka_unit_test(test_wizard_review_blocked_by_fields),
