@@ -6,6 +6,7 @@
 #include <wchar.h>
 
 #include "model/keymap.h"
+#include "tui/draw.h"
 
 /* Length of the UTF-8 sequence starting at p (1 for a stray byte), and its code point. */
 static size_t utf8_decode(const char *p, size_t avail, unsigned *out_cp)
@@ -298,15 +299,22 @@ int input_draw(struct input *in, WINDOW *w, int y, int x, int width, bool focuse
 {
     if (width <= 0)
         return 0;
-    /* Scroll so the cursor (and one cell for it at the end) fits. */
+    /* Focused: scrolled so the cursor (and one cell for it at the end) fits. Not focused: from
+     * the start, as the value reads. */
     if (in->first > in->cursor)
         in->first = in->cursor;
     while (in->first < in->cursor && cols_between(in, in->first, in->cursor) + 1 > width)
         in->first = next_boundary(in, in->first);
+    if (!focused) {
+        draw_text(w, y, x, width, in->text, attr); /* cut with an ellipsis when too long */
+        int c = cols_between(in, 0, in->cursor);
+        return c < width ? c : width - 1;
+    }
+    size_t start = in->first;
     wattrset(w, (int)(attr));
     mvwhline(w, y, x, ' ', width);
     int col = 0, cursor_col = 0;
-    size_t pos = in->first;
+    size_t pos = start;
     bool cursor_drawn = false;
     while (pos < in->len) {
         int cw = char_cols(in, pos);

@@ -52,9 +52,9 @@ enum input_result input_key(struct input *in, int key);
 void input_set_message(struct input *in, const char *msg);
 const char *input_message(const struct input *in);
 
-/* Draws the field at (y, x) in width columns, scrolled so the cursor shows. focused draws
- * the cursor cell in reverse video (the app hides the terminal cursor). Returns the column
- * (relative to x) of the cursor. */
+/* Draws the field at (y, x) in width columns. Focused: scrolled so the cursor shows, its cell
+ * in reverse video (the app hides the terminal cursor); not focused: from the start. Returns
+ * the column (relative to x) of the cursor. */
 int input_draw(struct input *in, WINDOW *w, int y, int x, int width, bool focused, attr_t attr);
 
 #endif

@@ -408,8 +408,8 @@ static void review(struct wizard *z, struct app *a)
             n_bad += input_message(&z->in[f])[0] != '\0';
         z->step = WS_BASICS;
         z->focus = (int)bad;
-        app_flash(a, true, "Review + create: %d field%s to fix first (%s: %s)", n_bad,
-                  n_bad == 1 ? "" : "s", field_label[bad], input_message(&z->in[bad]));
+        app_flash(a, true, "Fix %d field%s before Review + create (first: %s)", n_bad,
+                  n_bad == 1 ? "" : "s", field_label[bad]);
         app_body_dirty(a);
         return;
     }

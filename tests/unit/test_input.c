@@ -197,6 +197,12 @@ static void test_draw_scrolls_to_cursor(void **state)
     assert_string_equal(line, "bcdefghij");
     assert_int_equal(col, 9);
     assert_true((mvwinch(w, 0, 9) & A_REVERSE) != 0);
+    /* Not focused, the value reads from its start (and no cell is reversed). */
+    input_draw(&in, w, 2, 0, 10, false, A_NORMAL);
+    read_line(w, 2, 10, line, sizeof(line));
+    assert_int_equal(strncmp(line, "012345678", 9), 0); /* then the cut mark of the locale */
+    assert_string_not_equal(line, "0123456789");
+    assert_true(strlen(line) > 9);
     /* Home scrolls back to the start. */
     assert_int_equal(input_key(&in, KEY_CODE_HOME), INPUT_MOVED);
     col = input_draw(&in, w, 0, 0, 10, true, A_NORMAL);

@@ -625,6 +625,44 @@ static void test_wizard_modes_offered(void **state)
     cluster_cleanup(&wc.c);
 }
 
+static void test_wizard_gpu_dda(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    run_wizard("wizard-gpu-dda", "gpu-vm-01<PgDn><Down><Down><Down>", &wc);
+    cluster_cleanup(&wc.c);
+}
+
+static void open_wizard_typed(struct app *a, void *ctx)
+{
+    struct wizard_case *wc = ctx;
+    wc->ops = ops_new(a, app_loop(a));
+    assert_non_null(wc->ops);
+    wc->popt = (struct plan_options){"2025-09-01-preview", "2024-07-10", false};
+    ops_set_context(wc->ops, &wc->c, &wc->popt);
+    struct wizard_opts o = {.subscription = SUB, .location = "eastus", .processors = 8,
+                            .memory_mb = 16384};
+    wizard_open(a, wc->ops, &o);
+}
+
+static void test_wizard_typed_fields(void **state)
+{
+    (void)state;
+    /* No lists given: every field is typed; Up moves back; a bad resource group and a reserved
+     * admin name are caught as typed, a missing image once Review + create is asked. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    run_screen("wizard-basics-typed",
+               "new-vm<Down>ml rg<Down>" CL_ID("cl-seattle") "<Down><Down><Down><Down>root"
+               "<Up><Up><Up><Up><Up><BS><BS><BS>-rg<F2>",
+               open_wizard_typed, &wc);
+    ops_free(wc.ops);
+    cluster_cleanup(&wc.c);
+}
+
 static void test_wizard_review_all_pass(void **state)
 {
     (void)state;
@@ -885,6 +923,8 @@ int main(void)
         cmocka_unit_test(test_wizard_review_blocked_by_fields),
         cmocka_unit_test(test_wizard_gpu_partition),
         cmocka_unit_test(test_wizard_modes_offered),
+        cmocka_unit_test(test_wizard_gpu_dda),
+        cmocka_unit_test(test_wizard_typed_fields),
         cmocka_unit_test(test_wizard_review_all_pass),
         cmocka_unit_test(test_wizard_review_rule_fails),
         cmocka_unit_test(test_wizard_leave),
