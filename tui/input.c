@@ -122,8 +122,8 @@ static size_t chars_between(const struct input *in, size_t from, size_t to)
 void input_init(struct input *in, size_t max_chars)
 {
     memset(in, 0, sizeof(*in));
-    if (max_chars == 0 || max_chars > INPUT_MAX_BYTES / 4)
-        max_chars = INPUT_MAX_BYTES / 4;
+    if (max_chars == 0 || max_chars > INPUT_MAX_BYTES)
+        max_chars = INPUT_MAX_BYTES; /* the byte cap still applies */
     in->max_chars = max_chars;
 }
 

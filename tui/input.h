@@ -32,8 +32,8 @@ enum input_result {
                        character): the text is unchanged */
 };
 
-/* An empty field taking at most max_chars characters (clamped to what INPUT_MAX_BYTES holds
- * of 4-byte characters when 0 or larger). */
+/* An empty field taking at most max_chars characters and INPUT_MAX_BYTES bytes (max_chars 0
+ * or larger than INPUT_MAX_BYTES: INPUT_MAX_BYTES). */
 void input_init(struct input *in, size_t max_chars);
 /* Replaces the text (cursor at its end). Invalid UTF-8 and control characters are dropped,
  * text past max_chars is cut: returns false when anything was dropped or cut. */

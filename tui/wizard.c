@@ -122,6 +122,49 @@ bool wizard_check_number(const char *text, long min, long max, const char *unit,
     return true;
 }
 
+bool wizard_check_resource_id(const char *id, const char *type, const char *what, char *msg,
+                              size_t n)
+{
+    char m[160];
+    if (!id[0]) {
+        snprintf(m, sizeof(m), "%s is required (/subscriptions/.../%s/NAME)", what, type);
+        return set_msg(msg, n, m);
+    }
+    if (strchr(id, ' ') || strchr(id, '?') || strchr(id, '#') || strchr(id, '%'))
+        return set_msg(msg, n, "A resource id has no spaces, '?', '#' or '%'");
+    /* "/subscriptions/S/resourceGroups/G/providers/NS/TYPE/NAME"; the type ends the second
+     * to last segment ("marketplaceGalleryImages" ends in "galleryImages" too). */
+    const char *last = strrchr(id, '/');
+    const char *prev = last;
+    while (prev && prev > id && prev[-1] != '/')
+        prev--;
+    size_t tl = strlen(type);
+    bool shaped = strncmp(id, "/subscriptions/", 15) == 0 && last && last[1] && prev &&
+                  (size_t)(last - prev) >= tl &&
+                  strncmp(last - tl, type, tl) == 0 && strstr(id, "/providers/");
+    if (!shaped) {
+        /* Case differs in ids typed by hand: compare the type without case too. */
+        bool ci = strncmp(id, "/subscriptions/", 15) == 0 && last && last[1] && prev &&
+                  (size_t)(last - prev) >= tl;
+        if (ci) {
+            char seg[128];
+            size_t sl = (size_t)(last - prev);
+            if (sl < sizeof(seg)) {
+                memcpy(seg, prev, sl);
+                seg[sl] = '\0';
+                ci = str_ieq(seg + sl - tl, type);
+            } else {
+                ci = false;
+            }
+        }
+        if (!ci) {
+            snprintf(m, sizeof(m), "Use the resource id: /subscriptions/.../%s/NAME", type);
+            return set_msg(msg, n, m);
+        }
+    }
+    return true;
+}
+
 /* --- the screen ---------------------------------------------------------------------------- */
 
 enum wiz_step { WS_BASICS, WS_GPU, WS_COUNT };
@@ -235,18 +278,11 @@ static bool check_field(struct wizard *z, enum wiz_field f)
         ok = wizard_check_resource_group(v, msg, sizeof(msg));
         break;
     case F_CL:
-        ok = v[0] != '\0';
-        if (!ok)
-            set_msg(msg, sizeof(msg), "Custom location is required (its resource id)");
-        else if (strchr(v, ' ') || strchr(v, '?') || strchr(v, '#') || strchr(v, '%'))
-            ok = set_msg(msg, sizeof(msg), "A resource id has no spaces, '?', '#' or '%'");
+        ok = wizard_check_resource_id(v, "customLocations", "Custom location", msg,
+                                      sizeof(msg));
         break;
     case F_IMAGE:
-        ok = v[0] != '\0';
-        if (!ok)
-            set_msg(msg, sizeof(msg), "Image is required (a gallery image resource id)");
-        else if (strchr(v, ' ') || strchr(v, '?') || strchr(v, '#') || strchr(v, '%'))
-            ok = set_msg(msg, sizeof(msg), "A resource id has no spaces, '?', '#' or '%'");
+        ok = wizard_check_resource_id(v, "galleryImages", "Image", msg, sizeof(msg));
         break;
     case F_CPU:
         ok = wizard_check_number(v, 1, WIZARD_MAX_CPUS, "vCPU", &num, msg, sizeof(msg));
@@ -829,11 +865,21 @@ static bool choices_copy(struct choices *c, const char *const *v, size_t n, cons
         c->v[c->n] = text_dup(safe);
         if (!c->v[c->n])
             return false;
-        if (want && str_ieq(c->v[c->n], want))
+        if (want && (str_ieq(c->v[c->n], want) || str_ieq(last_segment(c->v[c->n]), want)))
             c->cur = c->n;
         c->n++;
     }
     return true;
+}
+
+void wizard_opts_from_profile(struct wizard_opts *o, const struct settings_profile *p)
+{
+    if (p->subscription[0])
+        o->subscription = p->subscription;
+    if (p->resource_group[0])
+        o->resource_group = p->resource_group;
+    if (p->custom_location[0])
+        o->custom_location = p->custom_location;
 }
 
 void wizard_open(struct app *a, struct ops *ops, const struct wizard_opts *o)

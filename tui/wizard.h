@@ -20,6 +20,7 @@
 
 #include "model/cluster.h"
 #include "model/plan.h"
+#include "model/settings.h"
 
 struct app;
 struct ops;
@@ -35,7 +36,8 @@ struct wizard_opts {
     size_t n_custom_locations;
     const char *const *images;                /* gallery image resource ids; none: typed */
     size_t n_images;
-    /* Starting values (the profile's defaults); NULL: the first choice, or empty. */
+    /* Starting values (the profile's defaults); NULL: the first choice, or empty. A value
+     * matches a list item by the whole id or by its last segment (a name). */
     const char *resource_group, *custom_location, *image, *admin_username;
     long processors, memory_mb;               /* <= 0: 4 vCPU, 8192 MB */
 };
@@ -52,9 +54,16 @@ struct wizard_opts {
 bool wizard_check_name(const char *name, char *msg, size_t n);
 bool wizard_check_resource_group(const char *rg, char *msg, size_t n);
 bool wizard_check_admin(const char *user, char *msg, size_t n);
+/* A resource id of the given type ("customLocations", "galleryImages"). what names the field. */
+bool wizard_check_resource_id(const char *id, const char *type, const char *what, char *msg,
+                              size_t n);
 /* text as a whole number in [min, max] into *out. */
 bool wizard_check_number(const char *text, long min, long max, const char *unit, long *out,
                          char *msg, size_t n);
+
+/* Fills the starting values a profile gives (subscription, resource group, custom location:
+ * an id, or a name matched against the list's last segments); p must outlive o. */
+void wizard_opts_from_profile(struct wizard_opts *o, const struct settings_profile *p);
 
 /* Pushes the wizard. ops runs the create (the cluster and plan options come from it);
  * opts is copied. */

@@ -97,13 +97,18 @@ static void test_max_chars(void **state)
     assert_string_equal(input_text(&in), "abc");
     assert_true(input_set(&in, "xy"));
     assert_int_equal(input_cursor_char(&in), 2);
-    /* 0 means the largest cap the buffer allows. */
+    /* 0 means the largest cap; the bytes cap holds whatever the characters. */
     input_init(&in, 0);
-    assert_int_equal(in.max_chars, INPUT_MAX_BYTES / 4);
+    assert_int_equal(in.max_chars, INPUT_MAX_BYTES);
     for (int i = 0; i < INPUT_MAX_BYTES / 4; i++)
         assert_int_equal(input_key(&in, 0x1F600), INPUT_CHANGED);
     assert_int_equal(input_key(&in, 'a'), INPUT_REJECTED);
     assert_int_equal(in.len, INPUT_MAX_BYTES);
+    assert_true(input_set(&in, "\xf0\x9f\x98\x80")); /* replaces the text: fits */
+    input_init(&in, 200);
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(input_key(&in, 'x'), INPUT_CHANGED); /* 200 ASCII characters fit */
+    assert_int_equal(input_key(&in, 'x'), INPUT_REJECTED);
 }
 
 static void test_control_characters_refused(void **state)

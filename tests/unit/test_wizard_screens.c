@@ -20,6 +20,7 @@
 #include "model/buf.h"
 #include "model/keymap.h"
 #include "model/cluster.h"
+#include "model/settings.h"
 #include "model/text.h"
 #include "model/vm.h"
 #include "net/executor.h"
@@ -745,6 +746,62 @@ static void test_wizard_checks(void **state)
                                      sizeof(msg)));
     assert_false(wizard_check_number("", 1, 64, "vCPU", &v, msg, sizeof(msg)));
     assert_string_equal(msg, "Required: 1 to 64 vCPU");
+    assert_true(wizard_check_resource_id(CL_ID("cl-seattle"), "customLocations",
+                                         "Custom location", msg, sizeof(msg)));
+    assert_true(wizard_check_resource_id(IMG_ID("ubuntu"), "galleryImages", "Image", msg,
+                                         sizeof(msg)));
+    assert_true(wizard_check_resource_id("/subscriptions/" SUB "/resourceGroups/r/providers/"
+                                         "Microsoft.AzureStackHCI/marketplacegalleryimages/w",
+                                         "galleryImages", "Image", msg, sizeof(msg)));
+    assert_false(wizard_check_resource_id("cl-seattle", "customLocations", "Custom location",
+                                          msg, sizeof(msg)));
+    assert_string_equal(msg, "Use the resource id: /subscriptions/.../customLocations/NAME");
+    assert_false(wizard_check_resource_id(CL_ID("cl-seattle"), "galleryImages", "Image", msg,
+                                          sizeof(msg)));
+    assert_false(wizard_check_resource_id(CL_ID(""), "customLocations", "Custom location", msg,
+                                          sizeof(msg)));
+    assert_false(wizard_check_resource_id(CL_ID("a b"), "customLocations", "Custom location",
+                                          msg, sizeof(msg)));
+    assert_string_equal(msg, "A resource id has no spaces, '?', '#' or '%'");
+    assert_false(wizard_check_resource_id("", "galleryImages", "Image", msg, sizeof(msg)));
+    assert_string_equal(msg, "Image is required (/subscriptions/.../galleryImages/NAME)");
+}
+
+static void open_wizard_profile(struct app *a, void *ctx)
+{
+    struct wizard_case *wc = ctx;
+    wc->ops = ops_new(a, app_loop(a));
+    assert_non_null(wc->ops);
+    wc->popt = (struct plan_options){"2025-09-01-preview", "2024-07-10", false};
+    ops_set_context(wc->ops, &wc->c, &wc->popt);
+    struct settings_profile p;
+    settings_profile_init(&p, "lab");
+    assert_true(text_copy(p.resource_group, sizeof(p.resource_group), "web-rg"));
+    assert_true(text_copy(p.custom_location, sizeof(p.custom_location), "CL-PORTLAND"));
+    struct wizard_opts o = {.location = "eastus",
+                            .resource_groups = wiz_rgs,
+                            .n_resource_groups = 2,
+                            .custom_locations = wiz_cls,
+                            .n_custom_locations = 2,
+                            .images = wiz_images,
+                            .n_images = 2};
+    wizard_opts_from_profile(&o, &p);
+    assert_string_equal(o.resource_group, "web-rg");
+    assert_null(o.subscription);
+    wizard_open(a, wc->ops, &o); /* copies: p may go */
+}
+
+static void test_wizard_profile_defaults(void **state)
+{
+    (void)state;
+    /* The profile's group and custom location (a name, any case) are chosen in the lists;
+     * Right cycles the image. */
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    run_screen("wizard-profile", "vm-7<Tab><Tab><Tab><Right>", open_wizard_profile, &wc);
+    ops_free(wc.ops);
+    cluster_cleanup(&wc.c);
 }
 
 /* Create, committed: a fake ARM answers at once; Progress replaces the wizard. */
@@ -919,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_hosts_no_inventory),
         cmocka_unit_test(test_hosts_scroll),
         cmocka_unit_test(test_wizard_checks),
+        cmocka_unit_test(test_wizard_profile_defaults),
         cmocka_unit_test(test_wizard_basics_errors),
         cmocka_unit_test(test_wizard_review_blocked_by_fields),
         cmocka_unit_test(test_wizard_gpu_partition),
