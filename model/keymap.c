@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model/settings.h"
 #include "model/text.h"
 
 struct action_info {
@@ -363,4 +364,71 @@ void keymap_help(const struct keymap *km, void (*line)(void *ctx, const char *te
             line(ctx, text);
         }
     }
+}
+
+/* Records a problem of keymap_apply when it comes before the one kept (file order), prefixed
+ * with where the entry came from. */
+static void apply_problem(struct gp_error *err, size_t *first, const struct settings_key *keys,
+                          size_t i, const char *msg)
+{
+    if (i >= *first)
+        return;
+    *first = i;
+    if (keys[i].file[0])
+        gp_error_set(err, GP_E_CONFIG, "%s:%d: %s", keys[i].file, keys[i].line, msg);
+    else
+        gp_error_set(err, GP_E_CONFIG, "ui.keys: %s", msg);
+}
+
+enum gp_status keymap_apply(struct keymap *km, const struct settings_key *keys, size_t n,
+                            struct gp_error *err)
+{
+    size_t first = n; /* index of the earliest bad entry; n: none */
+    struct gp_error one;
+    for (size_t i = 0; i < n; i++) {
+        if (keymap_action_parse(keys[i].action) == ACT_NONE) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "unknown action \"%.64s\"", keys[i].action);
+            apply_problem(err, &first, keys, i, msg);
+        }
+    }
+    for (int a = 0; a < KEYMAP_ACTION_COUNT; a++) {
+        char specs[KEYMAP_MAX_KEYS * (KEYMAP_SPEC_MAX + 1)] = "";
+        size_t used = 0;
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            if (!str_eq(keys[i].action, actions[a].name))
+                continue;
+            /* Check the entry alone first, so a problem names its own line. */
+            struct keymap scratch = *km;
+            gp_error_clear(&one);
+            if (keymap_bind(&scratch, actions[a].name, keys[i].key, &one) != GP_OK) {
+                apply_problem(err, &first, keys, i, one.message);
+                continue;
+            }
+            size_t len = strlen(keys[i].key);
+            if (used + len + 2 > sizeof(specs)) {
+                apply_problem(err, &first, keys, i, "too many keys for one action");
+                continue;
+            }
+            if (used)
+                specs[used++] = ' ';
+            memcpy(specs + used, keys[i].key, len + 1);
+            used += len;
+            any = true;
+        }
+        if (!any)
+            continue;
+        gp_error_clear(&one);
+        if (keymap_bind(km, actions[a].name, specs, &one) != GP_OK) {
+            /* Together the entries name too many keys: point at the action's last entry. */
+            for (size_t i = n; i-- > 0;) {
+                if (str_eq(keys[i].action, actions[a].name)) {
+                    apply_problem(err, &first, keys, i, one.message);
+                    break;
+                }
+            }
+        }
+    }
+    return first < n ? GP_E_CONFIG : GP_OK;
 }

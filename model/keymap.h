@@ -142,6 +142,14 @@ const char *keymap_context_title(enum keymap_context c);
 GP_NODISCARD enum gp_status keymap_bind(struct keymap *km, const char *name, const char *specs,
                                         struct gp_error *err);
 
+struct settings_key;
+/* Applies the ui.keys entries of the configuration (action, key specs, file, line). The
+ * entries naming one action together replace its default keys. Every good entry is applied;
+ * the first bad one is returned as GP_E_CONFIG "FILE:LINE: key "<Dwn>" for "down": unknown
+ * key name" (or `unknown action "x"`), for the caller to show as a warning. */
+GP_NODISCARD enum gp_status keymap_apply(struct keymap *km, const struct settings_key *keys,
+                                         size_t n, struct gp_error *err);
+
 /* The action for key in context ctx (that context first, then KM_GLOBAL). ACT_NONE if none. */
 enum keymap_action keymap_lookup(const struct keymap *km, enum keymap_context ctx, int key);
 

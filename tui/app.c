@@ -127,12 +127,12 @@ static void draw_too_small(struct app *a)
     int w = draw_width(msg);
     int y = a->rows / 2 - 1;
     int x = w < a->cols ? (a->cols - w) / 2 : 0;
-    draw_text(stdscr, y > 0 ? y : 0, x, a->cols - x, msg, colors_attr(ROLE_WARN));
+    draw_text(stdscr, y > 0 ? y : 0, x, a->cols - x, msg, colors_attr(THEME_WARNING));
     const char *hint = "q quits";
     int hw = draw_width(hint);
     if (a->rows > 2)
         draw_text(stdscr, (y > 0 ? y : 0) + 1, hw < a->cols ? (a->cols - hw) / 2 : 0,
-                  hw < a->cols ? hw : a->cols, hint, colors_attr(ROLE_DIM));
+                  hw < a->cols ? hw : a->cols, hint, colors_attr(THEME_DIM));
     wnoutrefresh(stdscr);
 }
 
@@ -156,14 +156,14 @@ static void draw_top(struct app *a)
             break;
         used += (size_t)wr;
     }
-    draw_fill(a->top, 0, 0, a->cols, colors_attr(ROLE_NORMAL));
-    draw_text(a->top, 0, 1, a->cols - 1, line, colors_attr(ROLE_TITLE));
+    draw_fill(a->top, 0, 0, a->cols, colors_attr(THEME_TEXT));
+    draw_text(a->top, 0, 1, a->cols - 1, line, colors_attr(THEME_TITLE));
     wnoutrefresh(a->top);
 }
 
 /* Draws one piece of the status line at *x, followed by a separator when sep. Returns false
  * when there was no room. */
-static void status_piece(struct app *a, int *x, int end, const char *text, enum tui_role role,
+static void status_piece(struct app *a, int *x, int end, const char *text, enum theme_role role,
                          bool sep)
 {
     int room = end - *x;
@@ -173,7 +173,7 @@ static void status_piece(struct app *a, int *x, int end, const char *text, enum 
     if (sep && end - *x > 3) {
         char s[16];
         snprintf(s, sizeof(s), " %s ", tui_glyph(GLYPH_VLINE));
-        *x += draw_text(a->bottom, 0, *x, 3, s, colors_attr(ROLE_STATUS));
+        *x += draw_text(a->bottom, 0, *x, 3, s, colors_attr(THEME_STATUS));
     }
 }
 
@@ -181,10 +181,10 @@ static void status_piece(struct app *a, int *x, int end, const char *text, enum 
 static void draw_status(struct app *a)
 {
     WINDOW *w = a->bottom;
-    draw_fill(w, 0, 0, a->cols, colors_attr(ROLE_STATUS));
+    draw_fill(w, 0, 0, a->cols, colors_attr(THEME_STATUS));
     if (a->flash[0]) {
         draw_text(w, 0, 1, a->cols - 2, a->flash,
-                  colors_attr(a->flash_error ? ROLE_ERROR : ROLE_STATUS));
+                  colors_attr(a->flash_error ? THEME_ERROR : THEME_STATUS));
         wnoutrefresh(w);
         return;
     }
@@ -206,15 +206,15 @@ static void draw_status(struct app *a)
     int rx = a->cols - rw - 1;
     if (rx < 1)
         rx = 1;
-    draw_text(w, 0, rx, a->cols - rx, right, colors_attr(ROLE_STATUS));
+    draw_text(w, 0, rx, a->cols - rx, right, colors_attr(THEME_STATUS));
     /* The badge first: it must never be cut; the endpoint last: it may be. */
     int x = 1, end = rx - 3;
     if (a->readonly)
-        status_piece(a, &x, end, "READ-ONLY", ROLE_BADGE, true);
+        status_piece(a, &x, end, "READ-ONLY", THEME_BADGE, true);
     snprintf(buf, sizeof(buf), "profile %s", a->profile[0] ? a->profile : "default");
-    status_piece(a, &x, end, buf, ROLE_STATUS, a->endpoint[0] != '\0');
+    status_piece(a, &x, end, buf, THEME_STATUS, a->endpoint[0] != '\0');
     if (a->endpoint[0])
-        status_piece(a, &x, end, a->endpoint, ROLE_STATUS, false);
+        status_piece(a, &x, end, a->endpoint, THEME_STATUS, false);
     wnoutrefresh(w);
 }
 
@@ -458,8 +458,7 @@ static void try_quit(struct app *a)
     if (a->ops > 0 && !a->quit_armed) {
         a->quit_armed = true;
         app_flash(a, false,
-                  "Operations still running: %u (they continue in the service). "
-                  "Press q again to quit.",
+                  "Operations running: %u (they go on in the service). q again quits.",
                   a->ops);
         return;
     }
@@ -590,10 +589,11 @@ static void on_signal(void *ctx, int signo)
 
 /* --- script -------------------------------------------------------------------------------- */
 
-/* Idle: no transfer in flight (a load in progress has one), no repaint pending. */
+/* Idle: no transfer in flight, no load of the source going on (it may be between requests,
+ * waiting for a token or a retry), no repaint pending. */
 static bool is_idle(const struct app *a)
 {
-    return loop_transfers(a->loop) == 0 && a->rows_timer == 0;
+    return loop_transfers(a->loop) == 0 && a->rows_timer == 0 && !(a->loading && a->src);
 }
 
 /* Runs one script step: a command line, or one key. */
@@ -789,7 +789,8 @@ enum gp_status app_new(const struct app_opts *opts, struct gp_loop *loop, struct
 
     const char *nc = getenv("NO_COLOR");
     struct tui_term_opts to = {.no_display = a->no_display,
-                               .use_color = opts->use_color && !(nc && *nc)};
+                               .use_color = opts->use_color && !(nc && *nc),
+                               .theme = opts->theme};
     enum gp_status st = tui_init(&to, err);
     if (st != GP_OK) {
         free(a->script);

@@ -28,6 +28,7 @@
 struct app;
 struct gp_loop;
 struct screen;
+struct theme;
 
 /* A screen embeds struct screen as its first member. All callbacks but draw are optional. */
 struct screen_ops {
@@ -66,6 +67,7 @@ struct app_opts {
     const char *profile;       /* shown in the status line; may be NULL */
     const char *endpoint;
     const struct keymap *keymap; /* NULL: defaults */
+    const struct theme *theme;   /* NULL: the built-in theme; copied by tui_init */
     const char *script;        /* screen-test script text; NULL: GPUP_SCRIPT file if set */
 };
 

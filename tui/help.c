@@ -47,7 +47,7 @@ static void help_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         size_t i = h->top + (size_t)y;
         const char *t = i < h->n ? h->lines[i] : "";
         bool title = t[0] && t[0] != ' ';
-        draw_text(w, y, 1, cols - 1, t, colors_attr(title ? ROLE_HEADER : ROLE_NORMAL));
+        draw_text(w, y, 1, cols - 1, t, colors_attr(title ? THEME_HEADER : THEME_TEXT));
     }
 }
 

@@ -125,7 +125,7 @@ enum gp_status tui_init(const struct tui_term_opts *opts, struct gp_error *err)
     nonl();
     nodelay(stdscr, TRUE);
     curs_set(0);
-    colors_init(opts->use_color);
+    colors_init(opts->use_color, opts->theme);
     return GP_OK;
 }
 

@@ -10,9 +10,12 @@
 
 #include "model/status.h"
 
+struct theme;
+
 struct tui_term_opts {
-    bool no_display; /* newterm on /dev/null (screen tests, GPUP_NO_DISPLAY) */
-    bool use_color;  /* false for NO_COLOR / monochrome */
+    bool no_display;          /* newterm on /dev/null (screen tests, GPUP_NO_DISPLAY) */
+    bool use_color;           /* false for NO_COLOR / monochrome */
+    const struct theme *theme; /* NULL: the built-in theme */
 };
 
 /* Starts curses on the terminal (stdin/stdout, which must be a tty) or on /dev/null: ESCDELAY

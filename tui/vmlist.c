@@ -17,7 +17,7 @@
 #include "tui/draw.h"
 #include "tui/term.h"
 
-#define NO_LINE ((size_t)-1)
+#define DIRTY_ROWS_MAX 8 /* rows remembered for repaint; more makes a full repaint */
 
 /* Widths: the most a column asks for, the least it is shrunk to, and the order in which
  * columns give up space on a narrow terminal (GPU and name last: they are why one looks). */
@@ -42,7 +42,9 @@ struct vmlist {
     int x[VMTABLE_COLUMN_COUNT], w[VMTABLE_COLUMN_COUNT];
     size_t laid_for[VMTABLE_COLUMN_COUNT]; /* table widths the layout was made for */
     bool full;            /* the whole body must be drawn */
-    size_t dirty_a, dirty_b; /* view indexes of rows to repaint, NO_LINE when none */
+    size_t dirty[DIRTY_ROWS_MAX]; /* view indexes of rows to repaint (several keys may come
+                                     in one pass) */
+    size_t n_dirty;
     bool info_dirty;
     unsigned long rows_drawn;
     void (*open)(void *ctx, const struct vm *vm);
@@ -160,35 +162,49 @@ static void move_to(struct vmlist *vl, struct app *a, size_t target)
     vl->sel = target;
     clamp_top(vl);
     remember_selection(vl);
-    if (vl->top != old_top) {
+    if (vl->top != old_top || vl->n_dirty + 2 > DIRTY_ROWS_MAX) {
         vl->full = true;
     } else {
-        vl->dirty_a = old;
-        vl->dirty_b = target;
+        vl->dirty[vl->n_dirty++] = old;
+        vl->dirty[vl->n_dirty++] = target;
     }
     app_body_dirty(a);
 }
 
 /* --- drawing ------------------------------------------------------------------------------- */
 
-static enum tui_role cell_role(const struct vm *vm, enum vmtable_column c, const char *text)
+static enum theme_role cell_role(const struct vm *vm, enum vmtable_column c)
 {
     switch (c) {
     case VMCOL_POWER:
-        if (vm->power == POWER_RUNNING)
-            return ROLE_OK;
-        if (vm->power == POWER_STOPPED || vm->power == POWER_DEALLOCATED)
-            return ROLE_DIM;
-        return vm->power == POWER_UNKNOWN ? ROLE_NORMAL : ROLE_WARN;
+        switch (vm->power) {
+        case POWER_RUNNING:
+            return THEME_RUNNING;
+        case POWER_STOPPED:
+        case POWER_DEALLOCATED:
+        case POWER_SAVED:
+        case POWER_PAUSED:
+            return THEME_STOPPED;
+        case POWER_STARTING:
+        case POWER_STOPPING:
+        case POWER_DEALLOCATING:
+            return THEME_TRANSITION;
+        case POWER_UNKNOWN:
+        case POWER_STATE_COUNT:
+        default:
+            return THEME_TEXT;
+        }
     case VMCOL_PROVISIONING:
         if (vm->provisioning == PROV_FAILED)
-            return ROLE_ERROR;
-        return provisioning_state_is_terminal(vm->provisioning) ? ROLE_NORMAL : ROLE_WARN;
+            return THEME_ERROR;
+        return provisioning_state_is_terminal(vm->provisioning) ? THEME_TEXT : THEME_TRANSITION;
     case VMCOL_GPU:
-        return vm->n_gpus ? ROLE_GPU : ROLE_DIM;
+        return vm->n_gpus ? THEME_GPU : THEME_DIM;
+    case VMCOL_GROUP:
+    case VMCOL_LOCATION:
+        return THEME_DIM;
     default:
-        (void)text;
-        return ROLE_NORMAL;
+        return THEME_TEXT;
     }
 }
 
@@ -200,24 +216,24 @@ static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
     const struct vm *vm = vmtable_vm(vl->t, view_i);
     vl->rows_drawn++;
     if (!vm) {
-        draw_fill(w, y, 0, vl->cols, colors_attr(ROLE_NORMAL));
+        draw_fill(w, y, 0, vl->cols, colors_attr(THEME_TEXT));
         return;
     }
     bool sel = view_i == vl->sel;
-    attr_t base = colors_attr(sel ? ROLE_SELECTED : ROLE_NORMAL);
+    attr_t base = colors_attr(sel ? THEME_SELECTION : THEME_TEXT);
     draw_fill(w, y, 0, vl->cols, base);
     if (sel)
         draw_text(w, y, 0, 1, ">", base); /* visible without colour too */
     for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
         const char *text = vmtable_cell(vl->t, view_i, (enum vmtable_column)c);
-        attr_t at = sel ? base : colors_attr(cell_role(vm, (enum vmtable_column)c, text));
+        attr_t at = sel ? base : colors_attr(cell_role(vm, (enum vmtable_column)c));
         draw_text(w, y, vl->x[c], vl->w[c], text, at);
     }
 }
 
 static void draw_header(struct vmlist *vl, WINDOW *w)
 {
-    attr_t at = colors_attr(ROLE_HEADER);
+    attr_t at = colors_attr(THEME_HEADER);
     draw_fill(w, 0, 0, vl->cols, at);
     enum vmtable_column sc = vmtable_sort_column(vl->t);
     for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
@@ -239,7 +255,7 @@ static void draw_header(struct vmlist *vl, WINDOW *w)
 static void draw_info(struct vmlist *vl, WINDOW *w)
 {
     int y = vl->rows - 1;
-    draw_fill(w, y, 0, vl->cols, colors_attr(ROLE_NORMAL));
+    draw_fill(w, y, 0, vl->cols, colors_attr(THEME_TEXT));
     char right[128], left[VMTABLE_FILTER_MAX + 64];
     size_t n = vmtable_count(vl->t), shown = vmtable_visible(vl->t);
     const char *dot = tui_glyph(GLYPH_DOT);
@@ -267,7 +283,7 @@ static void draw_info(struct vmlist *vl, WINDOW *w)
     int rx = vl->cols - rw - 1;
     if (rx < 1)
         rx = 1;
-    draw_text(w, y, rx, vl->cols - rx, right, colors_attr(vl->loading ? ROLE_WARN : ROLE_DIM));
+    draw_text(w, y, rx, vl->cols - rx, right, colors_attr(vl->loading ? THEME_WARNING : THEME_DIM));
     left[0] = '\0';
     if (vl->editing)
         snprintf(left, sizeof(left), "/%s_", vl->filter);
@@ -276,7 +292,7 @@ static void draw_info(struct vmlist *vl, WINDOW *w)
     if (left[0]) {
         char clean[sizeof(left)];
         text_sanitize(clean, sizeof(clean), left);
-        draw_text(w, y, 1, rx - 2 > 0 ? rx - 2 : 0, clean, colors_attr(ROLE_FILTER));
+        draw_text(w, y, 1, rx - 2 > 0 ? rx - 2 : 0, clean, colors_attr(THEME_INPUT));
     }
 }
 
@@ -291,7 +307,7 @@ static void draw_empty(struct vmlist *vl, WINDOW *w)
         snprintf(msg, sizeof(msg), "No virtual machine matches \"%s\".", vl->filter);
     char clean[sizeof(msg)];
     text_sanitize(clean, sizeof(clean), msg);
-    draw_text(w, 2, 2, vl->cols - 2, clean, colors_attr(ROLE_DIM));
+    draw_text(w, 2, 2, vl->cols - 2, clean, colors_attr(THEME_DIM));
 }
 
 static void vmlist_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
@@ -312,16 +328,19 @@ static void vmlist_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             draw_row(vl, w, i);
         draw_info(vl, w);
     } else {
-        if (vl->dirty_a != NO_LINE)
-            draw_row(vl, w, vl->dirty_a);
-        if (vl->dirty_b != NO_LINE)
-            draw_row(vl, w, vl->dirty_b);
+        for (size_t i = 0; i < vl->n_dirty; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < i; j++)
+                seen = seen || vl->dirty[j] == vl->dirty[i];
+            if (!seen)
+                draw_row(vl, w, vl->dirty[i]);
+        }
         if (vl->info_dirty)
             draw_info(vl, w);
     }
     vl->full = false;
     vl->info_dirty = false;
-    vl->dirty_a = vl->dirty_b = NO_LINE;
+    vl->n_dirty = 0;
 }
 
 /* --- keys ---------------------------------------------------------------------------------- */
@@ -523,7 +542,6 @@ struct vmlist *vmlist_new(bool utf8)
     vl->utf8 = utf8;
     vl->rows = 22;
     vl->cols = 80;
-    vl->dirty_a = vl->dirty_b = NO_LINE;
     vl->full = true;
     compute_columns(vl);
     return vl;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/keymap.h"
+#include "model/settings.h"
 
 static int parse(const char *spec)
 {
@@ -162,6 +163,45 @@ static void test_help_follows_bindings(void **state)
     assert_non_null(strstr(h.text, "  C-q" "              " "Quit"));
 }
 
+static void set_key(struct settings_key *k, const char *action, const char *key, int line)
+{
+    memset(k, 0, sizeof(*k));
+    snprintf(k->action, sizeof(k->action), "%s", action);
+    snprintf(k->key, sizeof(k->key), "%s", key);
+    snprintf(k->file, sizeof(k->file), "%s", "gpup.conf");
+    k->line = line;
+}
+
+static void test_apply_settings(void **state)
+{
+    (void)state;
+    struct keymap km;
+    struct gp_error err;
+    keymap_init(&km);
+    struct settings_key keys[4];
+    set_key(&keys[0], "down", "n", 10);
+    set_key(&keys[1], "down", "<Down>", 11);
+    set_key(&keys[2], "quit", "<Dwn>", 12);
+    set_key(&keys[3], "jump", "x", 13);
+    gp_error_clear(&err);
+    assert_int_equal(keymap_apply(&km, keys, 4, &err), GP_E_CONFIG);
+    /* The first problem in file order, with its place. */
+    assert_string_equal(err.message,
+                        "gpup.conf:12: key \"<Dwn>\" for \"quit\": unknown key name \"<Dwn>\"");
+    /* The good entries were applied: both lines for down, quit kept its default. */
+    char buf[64];
+    assert_string_equal(keymap_action_keys(&km, ACT_DOWN, buf, sizeof(buf)), "n <Down>");
+    assert_string_equal(keymap_action_keys(&km, ACT_QUIT, buf, sizeof(buf)), "q");
+
+    keymap_init(&km);
+    gp_error_clear(&err);
+    assert_int_equal(keymap_apply(&km, keys + 3, 1, &err), GP_E_CONFIG);
+    assert_string_equal(err.message, "gpup.conf:13: unknown action \"jump\"");
+    gp_error_clear(&err);
+    assert_int_equal(keymap_apply(&km, keys, 2, &err), GP_OK);
+    assert_int_equal(keymap_lookup(&km, KM_LIST, 'n'), ACT_DOWN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_remap),
         cmocka_unit_test(test_help_follows_bindings),
+        cmocka_unit_test(test_apply_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,16 +10,25 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <locale.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model/buf.h"
 #include "model/vm.h"
 #include "net/loop.h"
+#include "model/text.h"
+#include "net/arm.h"
 #include "tui/app.h"
+#include "tui/fleetsrc.h"
+#include "tui/term.h"
+#include "model/vmtable.h"
 #include "tui/vmlist.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
@@ -386,6 +395,14 @@ static void test_cursor_repaints_two_lines(void **state)
     app_draw_now(app);
     assert_int_equal(vmlist_rows_drawn(vl) - before, 2);
     assert_string_equal(vmlist_selected(vl)->name, "build-01");
+    /* Three keys in one pass: the four rows they touched. */
+    before = vmlist_rows_drawn(vl);
+    app_key(app, 'j');
+    app_key(app, 'j');
+    app_key(app, 'k');
+    app_draw_now(app);
+    assert_int_equal(vmlist_rows_drawn(vl) - before, 3);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
     /* Nothing changed: nothing drawn. */
     before = vmlist_rows_drawn(vl);
     app_draw_now(app);
@@ -403,6 +420,158 @@ static void test_cursor_repaints_two_lines(void **state)
     loop_free(loop);
 }
 
+static void test_remapped_keys(void **state)
+{
+    (void)state;
+    struct keymap km;
+    struct gp_error err;
+    keymap_init(&km);
+    gp_error_clear(&err);
+    assert_int_equal(keymap_bind(&km, "down", "<Down> n", &err), GP_OK);
+    assert_int_equal(keymap_bind(&km, "quit", "C-q", &err), GP_OK);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true, .keymap = &km, .script = "nn\nq\n<C-q>\nj\n"};
+    struct app *app = NULL;
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    char *page = fleet_page();
+    struct vm *vms = NULL;
+    size_t n = 0;
+    char *next = NULL;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
+    vm_array_free(vms, n);
+    free(page);
+    alarm(30);
+    /* "q" is no longer quit; C-q is, so "j" after it never runs. */
+    assert_int_equal(app_run(app, &err), GP_OK);
+    alarm(0);
+    assert_string_equal(vmlist_selected(app_home(app))->name, "build-02");
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_dump_error(void **state)
+{
+    (void)state;
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct app_opts opts = {.no_display = true,
+                            .script = ":dump-screen /nonexistent/dir/x.txt\nj\n"};
+    struct app *app = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    alarm(30);
+    assert_int_equal(app_run(app, &err), GP_E_IO);
+    alarm(0);
+    assert_non_null(strstr(err.message, "/nonexistent/dir/x.txt"));
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_key_translation(void **state)
+{
+    (void)state;
+    assert_int_equal(tui_key_from_curses(1, KEY_DOWN), KEY_CODE_DOWN);
+    assert_int_equal(tui_key_from_curses(1, KEY_NPAGE), KEY_CODE_PGDN);
+    assert_int_equal(tui_key_from_curses(1, KEY_F(5)), KEY_CODE_F5);
+    assert_int_equal(tui_key_from_curses(1, KEY_ENTER), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(1, KEY_RESIZE), KEY_CODE_RESIZE);
+    assert_int_equal(tui_key_from_curses(1, KEY_MOUSE), 0);
+    assert_int_equal(tui_key_from_curses(0, '\r'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, '\n'), KEY_CODE_ENTER);
+    assert_int_equal(tui_key_from_curses(0, 127), KEY_CODE_BACKSPACE);
+    assert_int_equal(tui_key_from_curses(0, 12), KEY_CODE_CTRL('l'));
+    assert_int_equal(tui_key_from_curses(0, 0xe9), 0xe9);
+}
+
+/* gpup-sim on a random port ("listening on http://HOST:PORT" is its first line). */
+static pid_t sim_start(char *endpoint, size_t n)
+{
+    const char *bin = getenv("GPUP_SIM");
+    if (!bin || access(bin, X_OK) != 0)
+        return -1;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execl(bin, bin, "--listen", "127.0.0.1:0", "--fleet", "24", "--hosts", "2", "--seed",
+              "7", "--op-ms", "0", "--token", "screens-token", "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char line[256];
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        assert_true(poll(&pfd, 1, 10000) > 0); /* a watchdog, not a timing assertion */
+        assert_true(read(p[0], line + len, 1) == 1);
+        if (line[len] == '\n' || len + 2 >= sizeof(line))
+            break;
+        len++;
+    }
+    line[len] = '\0';
+    close(p[0]);
+    const char *url = strstr(line, "http://");
+    assert_non_null(url);
+    assert_true(text_copy(endpoint, n, url));
+    return pid;
+}
+
+static void test_fleet_source(void **state)
+{
+    (void)state;
+    char endpoint[128];
+    pid_t sim = sim_start(endpoint, sizeof(endpoint));
+    if (sim < 0)
+        skip();
+    alarm(60);
+    struct gp_loop *loop = NULL;
+    assert_int_equal(loop_new(&loop), GP_OK);
+    struct gp_error err;
+    gp_error_clear(&err);
+    struct arm_options ao = {.endpoint = endpoint};
+    struct arm_client *arm = NULL;
+    assert_int_equal(arm_client_new(loop, &ao, &arm_static_token_ops, (void *)"screens-token",
+                                    &arm, &err),
+                     GP_OK);
+    struct fleetsrc *src = NULL;
+    assert_int_equal(fleetsrc_new(arm, SUB, NULL, NULL, &src, &err), GP_OK);
+    char dump[128], script[512];
+    snprintf(dump, sizeof(dump), "%s/fleet.txt", tmpdir);
+    /* The script waits while requests are in flight: the dumps show the loaded list, then
+     * the list loaded again after r. */
+    snprintf(script, sizeof(script), ":dump-screen %s\nr\n:dump-screen %s.2\n", dump, dump);
+    struct app_opts opts = {.no_display = true, .endpoint = endpoint, .script = script};
+    struct app *app = NULL;
+    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+    app_set_source(app, &fleetsrc_ops, src);
+    assert_int_equal(app_run(app, &err), GP_OK);
+    assert_int_equal(vmtable_count(vmlist_table(app_home(app))), 24);
+    app_free(app);
+    fleetsrc_free(src);
+    arm_client_free(arm);
+    loop_free(loop);
+    kill(sim, SIGTERM);
+    while (waitpid(sim, NULL, 0) < 0 && errno == EINTR)
+        ;
+    alarm(0);
+    for (int i = 0; i < 2; i++) {
+        char path[160];
+        snprintf(path, sizeof(path), i ? "%s.2" : "%s", dump);
+        char *got = slurp(path);
+        assert_non_null(got);
+        if (!strstr(got, "24 VMs") || strstr(got, "loading") || !strstr(got, "updated "))
+            fail_msg("unexpected screen:\n%s", got);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),
         cmocka_unit_test(test_help_end),       cmocka_unit_test(test_cursor_repaints_two_lines),
+        cmocka_unit_test(test_remapped_keys),  cmocka_unit_test(test_dump_error),
+        cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
