@@ -30,10 +30,10 @@ static enum gp_status build(struct notify *n)
     struct widget_lines *l = &n->lines;
     widget_lines_cleanup(l);
     size_t count = ops_note_count(n->ops);
-    GP_TRY(widget_lines_addf(l, ROLE_HEADER, "%-9s %-18s %-16s %-14s %-9s", "Time", "Operation",
+    GP_TRY(widget_lines_addf(l, THEME_HEADER, "%-9s %-18s %-16s %-14s %-9s", "Time", "Operation",
                              "VM", "Outcome", "Duration"));
     if (count == 0)
-        return widget_lines_add(l, ROLE_DIM, "No notifications yet.");
+        return widget_lines_add(l, THEME_DIM, "No notifications yet.");
     for (size_t i = 0; i < count; i++) {
         const struct op_note *e = ops_note(n->ops, i);
         char when[16] = "--:--:--", dur[32];
@@ -45,22 +45,22 @@ static enum gp_status build(struct notify *n)
             (void)ops_format_duration(e->duration_ms, dur, sizeof(dur));
         else
             (void)text_copy(dur, sizeof(dur), tui_glyph(GLYPH_DASH));
-        GP_TRY(widget_lines_addf(l, e->failed ? ROLE_ERROR : ROLE_NORMAL,
+        GP_TRY(widget_lines_addf(l, e->failed ? THEME_ERROR : THEME_TEXT,
                                  "%-9s %-18.18s %-16.16s %-14.14s %s", when, e->operation, e->vm,
                                  e->outcome, dur));
         if (e->failed && e->error[0]) {
             char line[700];
             (void)snprintf(line, sizeof(line), "          %s", e->error);
-            GP_TRY(widget_lines_add_wrapped(l, ROLE_NORMAL, line, n->width, 2));
+            GP_TRY(widget_lines_add_wrapped(l, THEME_TEXT, line, n->width, 2));
         }
         if (e->failed && (e->request_id[0] || e->correlation_id[0])) {
-            GP_TRY(widget_lines_addf(l, ROLE_DIM, "          request id %s%s%s",
+            GP_TRY(widget_lines_addf(l, THEME_DIM, "          request id %s%s%s",
                                      e->request_id[0] ? e->request_id : tui_glyph(GLYPH_DASH),
                                      e->correlation_id[0] ? "  correlation id " : "",
                                      e->correlation_id));
         }
         if (e->failed && e->state_line[0])
-            GP_TRY(widget_lines_addf(l, ROLE_WARN, "          %s", e->state_line));
+            GP_TRY(widget_lines_addf(l, THEME_WARNING, "          %s", e->state_line));
     }
     return GP_OK;
 }
@@ -80,7 +80,7 @@ static void notify_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     size_t count = ops_note_count(n->ops);
     (void)snprintf(foot, sizeof(foot), "%zu notification%s, newest first  Esc: back", count,
                    count == 1 ? "" : "s");
-    draw_text(w, rows - 1, 1, cols - 2, foot, colors_attr(ROLE_DIM));
+    draw_text(w, rows - 1, 1, cols - 2, foot, colors_attr(THEME_DIM));
 }
 
 static bool notify_key(struct screen *s, struct app *a, enum keymap_action act, int key)
@@ -157,4 +157,9 @@ void notify_open(struct app *a, struct ops *ops)
     widget_lines_init(&n->lines);
     ops_watch(ops, notify_watch, n);
     app_push(a, &n->screen);
+}
+
+void notify_open_cb(void *ctx, struct app *a)
+{
+    notify_open(a, ctx);
 }

@@ -9,5 +9,7 @@ struct app;
 struct ops;
 
 void notify_open(struct app *a, struct ops *ops);
+/* The same with a void context (ctx: the struct ops), for the app's `n` key. */
+void notify_open_cb(void *ctx, struct app *a);
 
 #endif

@@ -236,6 +236,11 @@ const char *ops_vm_step(const struct ops *o, const char *vm_id, char *buf, size_
     return buf;
 }
 
+const char *ops_vm_step_cb(void *ctx, const char *vm_id, char *buf, size_t n)
+{
+    return ops_vm_step(ctx, vm_id, buf, n);
+}
+
 size_t ops_note_count(const struct ops *o)
 {
     return o->n_notes;
@@ -562,6 +567,87 @@ enum gp_status ops_start(struct ops *o, struct plan *plan, const char *title, st
     return op_launched(o, op, st, ex, out);
 }
 
+/* Runs exec_resume for jop as a new operation. tee: journal lines the new operation starts
+ * with (its own earlier records), or NULL. before / after: views for the screens, or NULL. */
+static enum gp_status resume_op(struct ops *o, const struct journal_op *jop, const char *title,
+                                const char *tee, const struct plan *views, struct op **out,
+                                struct gp_error *err)
+{
+    struct plan plan;
+    plan_init(&plan);
+    enum gp_status st = journal_op_to_plan(jop, &plan, err);
+    if (st == GP_OK && views) {
+        /* Keep the before and after views of the original plan for the screens. */
+        vm_cleanup(&plan.before);
+        vm_cleanup(&plan.after);
+        st = vm_copy(&plan.before, &views->before);
+        if (st == GP_OK)
+            st = vm_copy(&plan.after, &views->after);
+        if (st != GP_OK)
+            gp_error_set(err, st, "out of memory");
+        plan.downtime = views->downtime;
+        memcpy(plan.impact, views->impact, sizeof(plan.impact));
+    }
+    struct op *op = NULL;
+    if (st == GP_OK) {
+        op = op_new(o, &plan, title);
+        if (!op)
+            st = gp_error_set(err, GP_E_NOMEM, "out of memory");
+    }
+    if (op && tee && gp_buf_append(&op->tee, tee, strlen(tee)) != GP_OK)
+        gp_buf_reset(&op->tee);
+    if (st == GP_OK) {
+        /* Steps already confirmed show as done. */
+        for (size_t i = 0; i < jop->n_steps && i < op->n_steps && i < jop->next_step; i++)
+            op->steps[i].state = jop->steps[i].outcome == JOUT_SKIPPED ? EXEC_SKIPPED
+                                                                       : EXEC_DONE;
+        struct exec_options opt = o->exec_opt;
+        opt.op_id = NULL;
+        struct executor *ex = NULL;
+        st = exec_resume(o->loop, &wrap_ops, op, tee_journal, op, jop, &opt, on_progress,
+                         on_done, op, &ex, err);
+        st = op_launched(o, op, st, ex, out);
+        op = NULL;
+    }
+    op_free(op);
+    plan_cleanup(&plan);
+    return st;
+}
+
+static const char *kind_title(enum plan_kind k)
+{
+    switch (k) {
+    case PLAN_GPU_CHANGE:
+        return "GPU change";
+    case PLAN_CREATE:
+        return "Create";
+    case PLAN_POWER:
+        return "Power";
+    default:
+        return "Operation";
+    }
+}
+
+enum gp_status ops_resume(struct ops *o, const struct journal_op *jop, const char *title,
+                          struct op **out, struct gp_error *err)
+{
+    if (out)
+        *out = NULL;
+    struct plan probe;
+    plan_init(&probe);
+    probe.vm_id = jop->vm_id;
+    probe.vm_name = jop->vm_name;
+    enum gp_status st = check_can_start(o, &probe, err);
+    if (st != GP_OK)
+        return st;
+    char t[48];
+    if (!title) {
+        (void)snprintf(t, sizeof(t), "Resume %s", kind_title(jop->kind));
+        title = t;
+    }
+    return resume_op(o, jop, title, NULL, NULL, out, err);
+}
+
 /* Retry: resume the operation from its own journal records. */
 static enum gp_status recover_retry(struct ops *o, struct op *failed, struct op **out,
                                     struct gp_error *err)
@@ -581,23 +667,6 @@ static enum gp_status recover_retry(struct ops *o, struct op *failed, struct op 
     if (st == GP_OK && !jop)
         st = gp_error_set(err, GP_E_NOT_FOUND, "operation %s is not in the journal",
                           failed->result.op_id);
-    struct plan plan;
-    plan_init(&plan);
-    if (st == GP_OK)
-        st = journal_op_to_plan(jop, &plan, err);
-    if (st == GP_OK) {
-        /* Keep the before and after views for the screens. */
-        vm_cleanup(&plan.before);
-        vm_cleanup(&plan.after);
-        st = vm_copy(&plan.before, &failed->plan.before);
-        if (st == GP_OK)
-            st = vm_copy(&plan.after, &failed->plan.after);
-        if (st != GP_OK)
-            gp_error_set(err, st, "out of memory");
-        plan.downtime = failed->plan.downtime;
-        memcpy(plan.impact, failed->plan.impact, sizeof(plan.impact));
-    }
-    struct op *op = NULL;
     if (st == GP_OK) {
         char title[sizeof(failed->title)];
         if (strncmp(failed->title, "Retry ", 6) == 0) {
@@ -607,26 +676,8 @@ static enum gp_status recover_retry(struct ops *o, struct op *failed, struct op 
             if (n < 0 || (size_t)n >= sizeof(title))
                 title[sizeof(title) - 1] = '\0'; /* a long title is cut */
         }
-        op = op_new(o, &plan, title);
-        if (!op)
-            st = gp_error_set(err, GP_E_NOMEM, "out of memory");
+        st = resume_op(o, jop, title, text, &failed->plan, out, err);
     }
-    if (op && gp_buf_append(&op->tee, text, strlen(text)) != GP_OK)
-        gp_buf_reset(&op->tee);
-    struct executor *ex = NULL;
-    if (st == GP_OK) {
-        /* Steps already confirmed show as done. */
-        for (size_t i = 0; i < jop->n_steps && i < op->n_steps && i < jop->next_step; i++)
-            op->steps[i].state = EXEC_DONE;
-        struct exec_options opt = o->exec_opt;
-        opt.op_id = NULL;
-        st = exec_resume(o->loop, &wrap_ops, op, tee_journal, op, jop, &opt, on_progress,
-                         on_done, op, &ex, err);
-        st = op_launched(o, op, st, ex, out);
-        op = NULL;
-    }
-    op_free(op);
-    plan_cleanup(&plan);
     journal_ops_cleanup(&list);
     return st;
 }

@@ -21,6 +21,7 @@
 
 #include "model/buf.h"
 #include "model/cluster.h"
+#include "model/journal.h"
 #include "model/plan.h"
 #include "model/status.h"
 #include "model/vm.h"
@@ -138,6 +139,16 @@ unsigned ops_running(const struct ops *o);
 const struct op *ops_find_running(const struct ops *o, const char *vm_id);
 /* "step 2/3 PATCH" for the VM's running operation into buf; NULL when none. */
 const char *ops_vm_step(const struct ops *o, const char *vm_id, char *buf, size_t n);
+
+/* The same with a void context (ctx: the struct ops), for a VM list's step column. */
+const char *ops_vm_step_cb(void *ctx, const char *vm_id, char *buf, size_t n);
+
+/* Resumes an operation found unfinished (or failed) in the journal at start-up: the executor
+ * re-reads the VM and continues from its first unconfirmed step (exec_resume). jop is copied.
+ * title: "Resume GPU change" or NULL (from the operation's kind). */
+GP_NODISCARD enum gp_status ops_resume(struct ops *o, const struct journal_op *jop,
+                                       const char *title, struct op **out,
+                                       struct gp_error *err);
 
 /* Notifications, newest first (index 0); NULL past the end. */
 size_t ops_note_count(const struct ops *o);

@@ -175,10 +175,10 @@ static void json_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     for (int y = 0; y < rows; y++) {
         size_t i = j->top + (size_t)y;
         if (i < j->lines.n) {
-            attr_t attr = colors_attr(i == j->match ? ROLE_SELECTED : ROLE_NORMAL);
+            attr_t attr = colors_attr(i == j->match ? THEME_SELECTION : THEME_TEXT);
             draw_text(w, y, 1, cols - 1, j->lines.v[i].text, attr);
         } else {
-            draw_fill(w, y, 0, cols, colors_attr(ROLE_NORMAL));
+            draw_fill(w, y, 0, cols, colors_attr(THEME_TEXT));
         }
     }
     char foot[160];
@@ -190,7 +190,7 @@ static void json_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         (void)snprintf(foot, sizeof(foot), "line %zu of %zu  / search  n next match  Esc back",
                        j->lines.n ? j->top + 1 : 0, j->lines.n);
     draw_text(w, j->rows - 1, 1, cols - 1, foot,
-              colors_attr(j->searching ? ROLE_FILTER : ROLE_DIM));
+              colors_attr(j->searching ? THEME_INPUT : THEME_DIM));
 }
 
 static void json_resize(struct screen *s, struct app *a, int rows, int cols)
@@ -318,7 +318,7 @@ static void json_open(struct app *a, const struct vm *vm)
     j->screen.ops = &json_ops;
     j->match = SIZE_MAX;
     widget_lines_init(&j->lines);
-    if (widget_lines_add_wrapped(&j->lines, ROLE_NORMAL, pretty, 1000, 2) != GP_OK) {
+    if (widget_lines_add_wrapped(&j->lines, THEME_TEXT, pretty, 1000, 2) != GP_OK) {
         free(pretty);
         json_destroy(&j->screen);
         app_flash(a, true, "out of memory");
@@ -344,12 +344,12 @@ static const char *last_segment(const char *id)
     return s && s[1] ? s + 1 : id;
 }
 
-static void prop(WINDOW *w, int y, const char *label, const char *value, enum tui_role role)
+static void prop(WINDOW *w, int y, const char *label, const char *value, enum theme_role role)
 {
     int cols = getmaxx(w);
     char clean[512];
     text_sanitize(clean, sizeof(clean), value && value[0] ? value : dash());
-    draw_text(w, y, 1, LABEL_W, label, colors_attr(ROLE_HEADER));
+    draw_text(w, y, 1, LABEL_W, label, colors_attr(THEME_HEADER));
     draw_text(w, y, 1 + LABEL_W, cols - 2 - LABEL_W, clean, colors_attr(role));
 }
 
@@ -363,14 +363,14 @@ static void format_mem(long mb, char *buf, size_t n)
         (void)snprintf(buf, n, "%ld MB", mb);
 }
 
-static enum tui_role power_role(enum power_state p)
+static enum theme_role power_role(enum power_state p)
 {
     switch (p) {
     case POWER_RUNNING:
-        return ROLE_OK;
+        return THEME_OK;
     case POWER_STOPPED:
     case POWER_DEALLOCATED:
-        return ROLE_WARN;
+        return THEME_WARNING;
     case POWER_UNKNOWN:
     case POWER_DEALLOCATING:
     case POWER_STARTING:
@@ -379,7 +379,7 @@ static enum tui_role power_role(enum power_state p)
     case POWER_SAVED:
     case POWER_STATE_COUNT:
     default:
-        return ROLE_NORMAL;
+        return THEME_TEXT;
     }
 }
 
@@ -425,62 +425,62 @@ static void overview_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     werase(w);
     char name[128], buf[256], mem[32];
     text_sanitize(name, sizeof(name), vm->name ? vm->name : "?");
-    draw_text(w, 0, 1, cols - 2, name, colors_attr(ROLE_TITLE) | A_BOLD);
+    draw_text(w, 0, 1, cols - 2, name, colors_attr(THEME_TITLE) | A_BOLD);
     int y = 1;
     {
         /* The id is what `y` copies: shown whole, over up to five lines. */
         struct widget_lines idl;
         widget_lines_init(&idl);
         int iw = cols - 2 - LABEL_W;
-        if (vm->id && widget_lines_add_wrapped(&idl, ROLE_NORMAL, vm->id, iw, 0) == GP_OK &&
+        if (vm->id && widget_lines_add_wrapped(&idl, THEME_TEXT, vm->id, iw, 0) == GP_OK &&
             idl.n > 1) {
-            draw_text(w, y, 1, LABEL_W, "Resource id", colors_attr(ROLE_HEADER));
+            draw_text(w, y, 1, LABEL_W, "Resource id", colors_attr(THEME_HEADER));
             for (size_t i = 0; i < idl.n && i < 5; i++)
-                draw_text(w, y++, 1 + LABEL_W, iw, idl.v[i].text, colors_attr(ROLE_NORMAL));
+                draw_text(w, y++, 1 + LABEL_W, iw, idl.v[i].text, colors_attr(THEME_TEXT));
         } else {
-            prop(w, y++, "Resource id", vm->id, ROLE_NORMAL);
+            prop(w, y++, "Resource id", vm->id, THEME_TEXT);
         }
         widget_lines_cleanup(&idl);
     }
-    prop(w, y++, "Resource group", vm->resource_group, ROLE_NORMAL);
-    prop(w, y++, "Custom location", last_segment(vm->custom_location), ROLE_NORMAL);
-    prop(w, y++, "Host", vm->host_node, ROLE_NORMAL);
+    prop(w, y++, "Resource group", vm->resource_group, THEME_TEXT);
+    prop(w, y++, "Custom location", last_segment(vm->custom_location), THEME_TEXT);
+    prop(w, y++, "Host", vm->host_node, THEME_TEXT);
     (void)snprintf(buf, sizeof(buf), "%s / %s",
                    vm->image_id ? last_segment(vm->image_id) : dash(),
                    vm->computer_name ? vm->computer_name : dash());
-    prop(w, y++, "OS / computer name", buf, ROLE_NORMAL);
-    prop(w, y++, "Size", vm->vm_size, ROLE_NORMAL);
+    prop(w, y++, "OS / computer name", buf, THEME_TEXT);
+    prop(w, y++, "Size", vm->vm_size, THEME_TEXT);
     format_mem(vm->memory_mb, mem, sizeof(mem));
     if (vm->processors >= 0)
         (void)snprintf(buf, sizeof(buf), "%ld vCPU / %s", vm->processors, mem);
     else
         (void)snprintf(buf, sizeof(buf), "? vCPU / %s", mem);
-    prop(w, y++, "vCPU / memory", buf, ROLE_NORMAL);
-    prop(w, y++, "GPU", vm_gpu_summary(vm, tui_utf8(), buf, sizeof(buf)), ROLE_GPU);
+    prop(w, y++, "vCPU / memory", buf, THEME_TEXT);
+    prop(w, y++, "GPU", vm_gpu_summary(vm, tui_utf8(), buf, sizeof(buf)), THEME_GPU);
     prop(w, y++, "Power state", vm->power_text ? vm->power_text : power_state_name(vm->power),
          power_role(vm->power));
     prop(w, y++, "Provisioning state",
          vm->provisioning_text ? vm->provisioning_text : provisioning_state_name(vm->provisioning),
-         vm->provisioning == PROV_FAILED ? ROLE_ERROR : ROLE_NORMAL);
+         vm->provisioning == PROV_FAILED ? THEME_ERROR : THEME_TEXT);
     if (vm->error_code || vm->error_message)
         (void)snprintf(buf, sizeof(buf), "%s%s%s", vm->error_code ? vm->error_code : "",
                        vm->error_code && vm->error_message ? ": " : "",
                        vm->error_message ? vm->error_message : "");
     else
         buf[0] = '\0';
-    prop(w, y++, "Last status error", buf, buf[0] ? ROLE_ERROR : ROLE_NORMAL);
+    prop(w, y++, "Last status error", buf, buf[0] ? THEME_ERROR : THEME_TEXT);
     char step[64];
     const struct op *op = ops_find_running(o->ops, vm->id);
     if (op) {
         char line[256];
         (void)snprintf(line, sizeof(line), "%s: %s", op->title,
                        ops_vm_step(o->ops, vm->id, step, sizeof(step)));
-        prop(w, y++, "Operation", line, ROLE_WARN);
+        prop(w, y++, "Operation", line, THEME_WARNING);
     } else {
-        prop(w, y++, "Operation", "none running", ROLE_DIM);
+        prop(w, y++, "Operation", "none running", THEME_DIM);
     }
     y++;
-    draw_text(w, y, 1, LABEL_W, "Actions", colors_attr(ROLE_HEADER));
+    draw_text(w, y, 1, LABEL_W, "Actions", colors_attr(THEME_HEADER));
     int x = 1 + LABEL_W;
     char why[128];
     for (int i = ITEM_START; i <= ITEM_RESTART; i++) {
@@ -488,7 +488,7 @@ static void overview_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         x += widget_button(w, y, x, item_labels[i], o->focus == i, off) + 1;
     }
     y++;
-    draw_text(w, y, 1, LABEL_W, "Settings", colors_attr(ROLE_HEADER));
+    draw_text(w, y, 1, LABEL_W, "Settings", colors_attr(THEME_HEADER));
     widget_button(w, y, 1 + LABEL_W, item_labels[ITEM_SIZE], o->focus == ITEM_SIZE, false);
     y += 2;
     if (y < rows) {
@@ -504,7 +504,7 @@ static void overview_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
                        widget_first_key(km, ACT_JSON, k5, sizeof(k5)),
                        widget_first_key(km, ACT_COPY_ID, k6, sizeof(k6)),
                        widget_first_key(km, ACT_NOTIFICATIONS, k7, sizeof(k7)));
-        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(ROLE_DIM));
+        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(THEME_DIM));
     }
 }
 

@@ -86,20 +86,20 @@ static const char *step_glyph(const struct progress *p, const struct op_step *s)
     }
 }
 
-static enum tui_role step_role(enum exec_step_state s)
+static enum theme_role step_role(enum exec_step_state s)
 {
     switch (s) {
     case EXEC_DONE:
-        return ROLE_OK;
+        return THEME_OK;
     case EXEC_FAILED:
-        return ROLE_ERROR;
+        return THEME_ERROR;
     case EXEC_RUNNING:
-        return ROLE_WARN;
+        return THEME_WARNING;
     case EXEC_SKIPPED:
     case EXEC_PENDING:
     case EXEC_STEP_STATE_COUNT:
     default:
-        return ROLE_DIM;
+        return THEME_DIM;
     }
 }
 
@@ -120,11 +120,11 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     werase(w);
     char line[600], dur[32];
     (void)snprintf(line, sizeof(line), "%s on %s", op->title, op->vm_name);
-    draw_text(w, 0, 1, cols / 2, line, colors_attr(ROLE_TITLE) | A_BOLD);
+    draw_text(w, 0, 1, cols / 2, line, colors_attr(THEME_TITLE) | A_BOLD);
     enum power_state pw = op->live.power;
     (void)snprintf(line, sizeof(line), "Power state: %s", power_state_name(pw));
     draw_text_right(w, 0, cols / 2, cols / 2 - 1, line,
-                    colors_attr(pw == POWER_RUNNING ? ROLE_OK : ROLE_WARN));
+                    colors_attr(pw == POWER_RUNNING ? THEME_OK : THEME_WARNING));
     switch (op->state) {
     case OP_RUNNING:
         (void)snprintf(line, sizeof(line), "Running, %s elapsed",
@@ -145,9 +145,9 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         break;
     }
     draw_text(w, 1, 1, cols - 2, line,
-              colors_attr(op->state == OP_DONE      ? ROLE_OK
-                          : op->state == OP_RUNNING ? ROLE_NORMAL
-                                                    : ROLE_ERROR));
+              colors_attr(op->state == OP_DONE      ? THEME_OK
+                          : op->state == OP_RUNNING ? THEME_TEXT
+                                                    : THEME_ERROR));
     int y = 3;
     for (size_t i = 0; i < op->n_steps && y < rows - 2; i++) {
         const struct op_step *st = &op->steps[i];
@@ -174,15 +174,15 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             (void)snprintf(state, sizeof(state), "pending");
             break;
         }
-        enum tui_role role = step_role(st->state);
+        enum theme_role role = step_role(st->state);
         draw_text(w, y, 2, 2, step_glyph(p, st), colors_attr(role));
         (void)snprintf(line, sizeof(line), "%zu. %s", i + 1, st->summary);
         struct widget_lines sl;
         widget_lines_init(&sl);
         int sw = cols - 6 - STATE_W;
-        attr_t sattr = colors_attr(st->state == EXEC_PENDING ? ROLE_DIM : ROLE_NORMAL);
+        attr_t sattr = colors_attr(st->state == EXEC_PENDING ? THEME_DIM : THEME_TEXT);
         draw_text_right(w, y, cols - 1 - STATE_W, STATE_W, state, colors_attr(role));
-        if (widget_lines_add_wrapped(&sl, ROLE_NORMAL, line, sw, 3) == GP_OK && sl.n > 0) {
+        if (widget_lines_add_wrapped(&sl, THEME_TEXT, line, sw, 3) == GP_OK && sl.n > 0) {
             for (size_t k = 0; k < sl.n && k < 2 && y < rows - 2; k++)
                 draw_text(w, y++, 4, sw, sl.v[k].text, sattr);
         } else {
@@ -191,7 +191,7 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         widget_lines_cleanup(&sl);
         if (st->detail[0] && (st->state == EXEC_RUNNING || st->state == EXEC_SKIPPED) &&
             y < rows - 2) {
-            draw_text(w, y, 7, cols - 8, st->detail, colors_attr(ROLE_DIM));
+            draw_text(w, y, 7, cols - 8, st->detail, colors_attr(THEME_DIM));
             y++;
         }
     }
@@ -200,7 +200,7 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         const struct gp_error *e = &op->result.err;
         struct widget_lines l;
         widget_lines_init(&l);
-        if (widget_lines_add_wrapped(&l, ROLE_ERROR, e->message, cols - 2, 2) == GP_OK) {
+        if (widget_lines_add_wrapped(&l, THEME_ERROR, e->message, cols - 2, 2) == GP_OK) {
             char ids[400];
             int n = snprintf(ids, sizeof(ids), "  ");
             if (e->code[0])
@@ -213,10 +213,10 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             if (e->correlation_id[0] && n > 0 && (size_t)n < sizeof(ids))
                 (void)snprintf(ids + n, sizeof(ids) - (size_t)n, "correlation id %s",
                                e->correlation_id);
-            if (n > 2 && widget_lines_add(&l, ROLE_DIM, ids) != GP_OK)
+            if (n > 2 && widget_lines_add(&l, THEME_DIM, ids) != GP_OK)
                 l.full = true;
             if (op->result.state_line[0] &&
-                widget_lines_add(&l, ROLE_WARN, op->result.state_line) != GP_OK)
+                widget_lines_add(&l, THEME_WARNING, op->result.state_line) != GP_OK)
                 l.full = true;
         }
         int room = rows - 2 - y;
@@ -235,14 +235,14 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         }
     } else if (op->resolved) {
         draw_text(w, y, 1, cols - 2, "A recovery was chosen: see Notifications (n).",
-                  colors_attr(ROLE_DIM));
+                  colors_attr(THEME_DIM));
     }
     const char *hint = op->state == OP_RUNNING
                            ? "Esc: back (the operation continues; its state stays in the status "
                              "line)"
                        : offers_shown(op) ? "Up/Down: choose  Enter: run it  Esc: back"
                                           : "Esc: back  n: notifications";
-    draw_text(w, rows - 1, 1, cols - 2, hint, colors_attr(ROLE_DIM));
+    draw_text(w, rows - 1, 1, cols - 2, hint, colors_attr(THEME_DIM));
 }
 
 static void set_op(struct progress *p, struct op *op)

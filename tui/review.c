@@ -69,22 +69,22 @@ static enum gp_status add_row(struct widget_lines *l, const char *label, const c
     text_sanitize(af, sizeof(af), after);
     bool changed = strcmp(b, af) != 0;
     (void)widget_pad(bp, sizeof(bp), b, 24);
-    return widget_lines_addf(l, changed ? ROLE_GPU : ROLE_NORMAL, "  %-20s %s %s %s", label, bp,
+    return widget_lines_addf(l, changed ? THEME_GPU : THEME_TEXT, "  %-20s %s %s %s", label, bp,
                              tui_utf8() ? "→" : "->", af);
 }
 
-static enum tui_role outcome_role(enum rule_outcome o)
+static enum theme_role outcome_role(enum rule_outcome o)
 {
     switch (o) {
     case RULE_PASSED:
-        return ROLE_OK;
+        return THEME_OK;
     case RULE_FAILED:
-        return ROLE_ERROR;
+        return THEME_ERROR;
     case RULE_UNKNOWN:
-        return ROLE_WARN;
+        return THEME_WARNING;
     case RULE_SKIPPED:
     default:
-        return ROLE_DIM;
+        return THEME_DIM;
     }
 }
 
@@ -97,9 +97,9 @@ static enum gp_status build_lines(struct review *r, int width)
     const struct plan *p = &r->plan;
     char name[128];
     text_sanitize(name, sizeof(name), p->vm_name ? p->vm_name : "?");
-    GP_TRY(widget_lines_addf(l, ROLE_TITLE, "%s on %s", r->title, name));
-    GP_TRY(widget_lines_add(l, ROLE_NORMAL, ""));
-    GP_TRY(widget_lines_addf(l, ROLE_HEADER, "Hardware profile       %-24s   %s", "Before",
+    GP_TRY(widget_lines_addf(l, THEME_TITLE, "%s on %s", r->title, name));
+    GP_TRY(widget_lines_add(l, THEME_TEXT, ""));
+    GP_TRY(widget_lines_addf(l, THEME_HEADER, "Hardware profile       %-24s   %s", "Before",
                              "After"));
     char bs[64], bg[128], as[64], ag[128];
     profile_cells(&p->before, bs, sizeof(bs), bg, sizeof(bg));
@@ -108,8 +108,8 @@ static enum gp_status build_lines(struct review *r, int width)
     GP_TRY(add_row(l, "GPU", bg, ag));
     GP_TRY(add_row(l, "Power state", power_state_name(p->before.power),
                    power_state_name(p->after.power)));
-    GP_TRY(widget_lines_add(l, ROLE_NORMAL, ""));
-    GP_TRY(widget_lines_add(l, ROLE_HEADER, "Service rules"));
+    GP_TRY(widget_lines_add(l, THEME_TEXT, ""));
+    GP_TRY(widget_lines_add(l, THEME_HEADER, "Service rules"));
     if (r->has_rules) {
         for (int i = 0; i < RULE_COUNT; i++) {
             const struct rule_result *res = &r->rules.results[i];
@@ -120,14 +120,14 @@ static enum gp_status build_lines(struct review *r, int width)
             if (res->outcome == RULE_FAILED && res->fix[0]) {
                 (void)snprintf(line, sizeof(line), "                           fix: %s",
                                res->fix);
-                GP_TRY(widget_lines_add_wrapped(l, ROLE_WARN, line, width, 5));
+                GP_TRY(widget_lines_add_wrapped(l, THEME_WARNING, line, width, 5));
             }
         }
     } else {
-        GP_TRY(widget_lines_add(l, ROLE_DIM, "  No GPU rule applies to a power action."));
+        GP_TRY(widget_lines_add(l, THEME_DIM, "  No GPU rule applies to a power action."));
     }
-    GP_TRY(widget_lines_add(l, ROLE_NORMAL, ""));
-    GP_TRY(widget_lines_add(l, ROLE_HEADER, "Plan (the same as gpup --dry-run)"));
+    GP_TRY(widget_lines_add(l, THEME_TEXT, ""));
+    GP_TRY(widget_lines_add(l, THEME_HEADER, "Plan (the same as gpup --dry-run)"));
     char *text = NULL;
     enum gp_status st = plan_format(p, &text);
     if (st != GP_OK)
@@ -145,7 +145,7 @@ static enum gp_status build_lines(struct review *r, int width)
         line[0] = line[1] = ' ';
         memcpy(line + 2, q, len);
         line[len + 2] = '\0';
-        st = widget_lines_add_wrapped(l, ROLE_NORMAL, line, width, 2);
+        st = widget_lines_add_wrapped(l, THEME_TEXT, line, width, 2);
         free(line);
         q += len;
         if (*q == '\n')
@@ -189,13 +189,13 @@ static void review_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     int y = rows - FOOT_ROWS;
     char impact[300];
     text_sanitize(impact, sizeof(impact), r->plan.impact);
-    draw_fill(w, y, 0, cols, colors_attr(ROLE_NORMAL));
+    draw_fill(w, y, 0, cols, colors_attr(THEME_TEXT));
     if (r->plan.downtime)
         (void)snprintf(impact, sizeof(impact), "%s %s", tui_utf8() ? "⚠" : "!",
                        r->plan.impact);
-    draw_text(w, y, 1, cols - 2, impact, colors_attr(r->plan.downtime ? ROLE_WARN : ROLE_NORMAL));
+    draw_text(w, y, 1, cols - 2, impact, colors_attr(r->plan.downtime ? THEME_WARNING : THEME_TEXT));
     y++;
-    draw_fill(w, y, 0, cols, colors_attr(ROLE_NORMAL));
+    draw_fill(w, y, 0, cols, colors_attr(THEME_TEXT));
     int x = 1;
     x += widget_button(w, y, x, r->commit_label, r->focus == BTN_COMMIT,
                        r->disabled_why[0] != '\0') + 2;
@@ -205,17 +205,17 @@ static void review_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         (void)snprintf(more, sizeof(more), "lines %zu-%zu of %zu", r->top + 1,
                        r->top + (size_t)page < r->lines.n ? r->top + (size_t)page : r->lines.n,
                        r->lines.n);
-        draw_text_right(w, y, x, cols - x - 1, more, colors_attr(ROLE_DIM));
+        draw_text_right(w, y, x, cols - x - 1, more, colors_attr(THEME_DIM));
     }
     y++;
-    draw_fill(w, y, 0, cols, colors_attr(ROLE_NORMAL));
+    draw_fill(w, y, 0, cols, colors_attr(THEME_TEXT));
     if (r->disabled_why[0]) {
         char why[300];
         text_sanitize(why, sizeof(why), r->disabled_why);
-        draw_text(w, y, 1, cols - 2, why, colors_attr(ROLE_ERROR));
+        draw_text(w, y, 1, cols - 2, why, colors_attr(THEME_ERROR));
     } else {
         draw_text(w, y, 1, cols - 2, "Tab: next button  Enter: press  Up/Down: scroll  Esc: back",
-                  colors_attr(ROLE_DIM));
+                  colors_attr(THEME_DIM));
     }
 }
 

@@ -159,15 +159,15 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     werase(w);
     char buf[256], t[64];
     (void)snprintf(buf, sizeof(buf), "Size: %s", z->name);
-    draw_text(w, 0, 1, cols - 2, buf, colors_attr(ROLE_TITLE) | A_BOLD);
+    draw_text(w, 0, 1, cols - 2, buf, colors_attr(THEME_TITLE) | A_BOLD);
     int y = 2;
-    draw_text(w, y, 1, LABEL_W, "vCPU", colors_attr(ROLE_HEADER));
+    draw_text(w, y, 1, LABEL_W, "vCPU", colors_attr(THEME_HEADER));
     if (z->vm.processors >= 0)
         (void)snprintf(buf, sizeof(buf), "%ld", z->vm.processors);
     else
         (void)snprintf(buf, sizeof(buf), "?");
-    draw_text(w, y++, 1 + LABEL_W, cols - 2 - LABEL_W, buf, colors_attr(ROLE_NORMAL));
-    draw_text(w, y, 1, LABEL_W, "Memory", colors_attr(ROLE_HEADER));
+    draw_text(w, y++, 1 + LABEL_W, cols - 2 - LABEL_W, buf, colors_attr(THEME_TEXT));
+    draw_text(w, y, 1, LABEL_W, "Memory", colors_attr(THEME_HEADER));
     if (z->vm.memory_mb >= 1024 && z->vm.memory_mb % 1024 == 0)
         (void)snprintf(buf, sizeof(buf), "%ld GB (%ld MB)", z->vm.memory_mb / 1024,
                        z->vm.memory_mb);
@@ -175,9 +175,9 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         (void)snprintf(buf, sizeof(buf), "%ld MB", z->vm.memory_mb);
     else
         (void)snprintf(buf, sizeof(buf), "?");
-    draw_text(w, y++, 1 + LABEL_W, cols - 2 - LABEL_W, buf, colors_attr(ROLE_NORMAL));
+    draw_text(w, y++, 1 + LABEL_W, cols - 2 - LABEL_W, buf, colors_attr(THEME_TEXT));
     y++;
-    draw_text(w, y++, 1, cols - 2, "GPU Setup", colors_attr(ROLE_HEADER));
+    draw_text(w, y++, 1, cols - 2, "GPU Setup", colors_attr(THEME_HEADER));
     const char *on = tui_utf8() ? "(•)" : "(*)";
     for (int i = 0; i < z->n_fields; i++) {
         enum size_field f = z->fields[i];
@@ -185,7 +185,7 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             continue;
         (void)snprintf(buf, sizeof(buf), "%s %s", (int)f == (int)z->choice ? on : "( )",
                        choice_labels[f]);
-        attr_t attr = colors_attr(i == z->focus ? ROLE_SELECTED : ROLE_NORMAL);
+        attr_t attr = colors_attr(i == z->focus ? THEME_SELECTION : THEME_TEXT);
         draw_text(w, y, 3, draw_width(buf), buf, attr);
         if (f == F_GPUP) {
             if (z->partition_mb > 0)
@@ -193,20 +193,20 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
                                z->partition_src);
             else
                 (void)snprintf(buf, sizeof(buf), "partition size unknown");
-            draw_text(w, y, 30, cols - 31, buf, colors_attr(ROLE_DIM));
+            draw_text(w, y, 30, cols - 31, buf, colors_attr(THEME_DIM));
         }
         if (f == F_DDA && z->dda_name[0]) {
             (void)snprintf(buf, sizeof(buf), "free device: %s", z->dda_name);
-            draw_text(w, y, 30, cols - 31, buf, colors_attr(ROLE_DIM));
+            draw_text(w, y, 30, cols - 31, buf, colors_attr(THEME_DIM));
         }
         y++;
     }
     y++;
     if (z->vm.n_gpus > 0) {
-        draw_text(w, y++, 1, cols - 2, "GPU Assignment", colors_attr(ROLE_HEADER));
+        draw_text(w, y++, 1, cols - 2, "GPU Assignment", colors_attr(THEME_HEADER));
         for (size_t i = 0; i < z->vm.n_gpus && y < rows - 5; i++) {
             gpu_line(&z->vm.gpus[i], buf, sizeof(buf));
-            draw_text(w, y++, 3, cols - 4, buf, colors_attr(ROLE_GPU));
+            draw_text(w, y++, 3, cols - 4, buf, colors_attr(THEME_GPU));
         }
         widget_button(w, y++, 3, "Delete assignment", focused(z) == F_DELETE,
                       app_readonly(a));
@@ -218,22 +218,22 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     y++;
     if (app_readonly(a) && y < rows - 1)
         draw_text(w, y, 1, cols - 2, "Save and Delete assignment are disabled: read-only mode",
-                  colors_attr(ROLE_WARN));
+                  colors_attr(THEME_WARNING));
     else if (dirty(z) && y < rows - 1)
         draw_text(w, y, 1, cols - 2, "Unsaved changes: Save reviews them first",
-                  colors_attr(ROLE_WARN));
+                  colors_attr(THEME_WARNING));
     const struct keymap *km = app_keymap(a);
     if (z->confirming) {
         (void)snprintf(buf, sizeof(buf), "Discard changes to %s? (y/n)", z->name);
-        draw_fill(w, rows - 1, 0, cols, colors_attr(ROLE_NORMAL));
-        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(ROLE_WARN) | A_BOLD);
+        draw_fill(w, rows - 1, 0, cols, colors_attr(THEME_TEXT));
+        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(THEME_WARNING) | A_BOLD);
     } else {
         char k1[24];
         (void)snprintf(buf, sizeof(buf),
                        "Tab: next field  Space: choose  %s: save  %s: discard  Esc: back",
                        widget_first_key(km, ACT_SAVE, t, sizeof(t)),
                        widget_first_key(km, ACT_DISCARD, k1, sizeof(k1)));
-        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(ROLE_DIM));
+        draw_text(w, rows - 1, 1, cols - 2, buf, colors_attr(THEME_DIM));
     }
 }
 

@@ -21,9 +21,9 @@ int widget_button(WINDOW *w, int y, int x, const char *label, bool focused, bool
 {
     char text[160];
     (void)snprintf(text, sizeof(text), "[ %s ]", label);
-    attr_t attr = disabled ? colors_attr(ROLE_DIM) : colors_attr(ROLE_NORMAL);
+    attr_t attr = disabled ? colors_attr(THEME_DIM) : colors_attr(THEME_TEXT);
     if (focused)
-        attr = colors_attr(ROLE_SELECTED) | (disabled ? A_DIM : 0);
+        attr = colors_attr(THEME_SELECTION) | (disabled ? A_DIM : 0);
     int width = draw_width(text);
     int room = getmaxx(w) - x;
     if (room <= 0)
@@ -45,7 +45,7 @@ void widget_lines_cleanup(struct widget_lines *l)
     widget_lines_init(l);
 }
 
-enum gp_status widget_lines_add(struct widget_lines *l, enum tui_role role, const char *text)
+enum gp_status widget_lines_add(struct widget_lines *l, enum theme_role role, const char *text)
 {
     if (l->n >= WIDGET_MAX_LINES) {
         l->full = true;
@@ -70,7 +70,7 @@ enum gp_status widget_lines_add(struct widget_lines *l, enum tui_role role, cons
     return GP_OK;
 }
 
-enum gp_status widget_lines_addf(struct widget_lines *l, enum tui_role role, const char *fmt,
+enum gp_status widget_lines_addf(struct widget_lines *l, enum theme_role role, const char *fmt,
                                  ...)
 {
     char buf[1024];
@@ -103,7 +103,7 @@ static size_t count_points(const char *s, size_t len)
     return c;
 }
 
-enum gp_status widget_lines_add_wrapped(struct widget_lines *l, enum tui_role role,
+enum gp_status widget_lines_add_wrapped(struct widget_lines *l, enum theme_role role,
                                         const char *text, int width, int cont_indent)
 {
     if (width < 16)
@@ -169,7 +169,7 @@ void widget_lines_draw(const struct widget_lines *l, WINDOW *w, int y0, int rows
         if (i < l->n)
             draw_text(w, y0 + y, x, cols, l->v[i].text, colors_attr(l->v[i].role));
         else
-            draw_fill(w, y0 + y, x, cols, colors_attr(ROLE_NORMAL));
+            draw_fill(w, y0 + y, x, cols, colors_attr(THEME_TEXT));
     }
 }
 

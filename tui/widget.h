@@ -23,7 +23,7 @@ int widget_button_width(const char *label);
 /* One line of a page: text (owned, sanitized) and how to draw it. */
 struct widget_line {
     char *text;
-    enum tui_role role;
+    enum theme_role role;
 };
 
 struct widget_lines {
@@ -35,13 +35,13 @@ struct widget_lines {
 void widget_lines_init(struct widget_lines *l);
 void widget_lines_cleanup(struct widget_lines *l);
 /* Adds text (sanitized) as one line. GP_E_NOMEM. Past WIDGET_MAX_LINES lines are dropped. */
-GP_NODISCARD enum gp_status widget_lines_add(struct widget_lines *l, enum tui_role role,
+GP_NODISCARD enum gp_status widget_lines_add(struct widget_lines *l, enum theme_role role,
                                              const char *text);
-GP_NODISCARD enum gp_status widget_lines_addf(struct widget_lines *l, enum tui_role role,
+GP_NODISCARD enum gp_status widget_lines_addf(struct widget_lines *l, enum theme_role role,
                                               const char *fmt, ...) GP_PRINTF(3, 4);
 /* Adds text, which may hold several '\n'-separated lines, cutting each into pieces of at most
  * width columns; continuation pieces are indented like their line plus cont_indent. */
-GP_NODISCARD enum gp_status widget_lines_add_wrapped(struct widget_lines *l, enum tui_role role,
+GP_NODISCARD enum gp_status widget_lines_add_wrapped(struct widget_lines *l, enum theme_role role,
                                                      const char *text, int width,
                                                      int cont_indent);
 /* The first key bound to act ("<F2>"), "" when none, into buf. Returns buf. */

@@ -18,6 +18,8 @@
 
 #include "model/buf.h"
 #include "model/cluster.h"
+#include "model/journal.h"
+#include "model/plan.h"
 #include "model/keymap.h"
 #include "model/vm.h"
 #include "net/executor.h"
@@ -629,6 +631,47 @@ static void test_size_without_inventory(void **state)
     console_stop(&c);
 }
 
+static void test_resume_journaled(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    /* An operation the journal holds unfinished (gpup was killed before its first step). */
+    struct vm_gpu want = {GPU_ASSIGN_P, (char *)"GpuP", -1, NULL};
+    struct plan plan;
+    plan_init(&plan);
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(plan_build_gpu_change(truth(&c, "vm-017"), &want, 1, &c.popt, &plan, &err),
+                     GP_OK);
+    struct journal_op jop;
+    journal_op_init(&jop);
+    assert_int_equal(journal_op_from_plan(&jop, "20251125T091320Z-0001-1", &plan, WALL_START,
+                                          &err),
+                     GP_OK);
+    plan_cleanup(&plan);
+    struct op *op = NULL;
+    assert_int_equal(ops_resume(c.ops, &jop, NULL, &op, &err), GP_OK);
+    journal_op_cleanup(&jop);
+    assert_non_null(op);
+    assert_string_equal(op->title, "Resume GPU change");
+    /* One operation per VM at a time. */
+    assert_int_equal(ops_running(c.ops), 1);
+    plan_init(&plan);
+    assert_int_equal(plan_build_power(truth(&c, "vm-017"), STEP_RESTART, &c.popt, &plan, &err),
+                     GP_OK);
+    assert_int_equal(ops_start(c.ops, &plan, "Restart", NULL, &err), GP_E_BUSY);
+    assert_non_null(strstr(err.message, "already running"));
+    plan_cleanup(&plan);
+    run_until_idle(&c);
+    assert_int_equal(op->state, OP_DONE);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
+    assert_int_equal(truth(&c, "vm-017")->power, POWER_RUNNING);
+    assert_int_equal(ops_note_count(c.ops), 1);
+    assert_string_equal(ops_note(c.ops, 0)->outcome, "done");
+    console_stop(&c);
+}
+
 static void test_json_view(void **state)
 {
     (void)state;
@@ -702,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_delete_assignment),
         cmocka_unit_test(test_size_without_inventory),
+        cmocka_unit_test(test_resume_journaled),
         cmocka_unit_test(test_json_view),
         cmocka_unit_test(test_osc52_and_pretty),
     };
