@@ -28,7 +28,7 @@ enum { COL_NAME, COL_MODEL, COL_MODE, COL_SIZE, COL_USED, COL_HELD, HCOLS };
 static const int col_x[HCOLS] = {1, 13, 28, 34, 43, 53};
 
 struct hrow {
-    enum tui_role role;
+    enum theme_role role;
     bool span;              /* cells[0] covers the whole line */
     char *cells[HCOLS];
 };
@@ -49,7 +49,7 @@ static void row_free(struct hrow *r)
 }
 
 /* Adds a row; cells are sanitized copies ("" for NULL). */
-static void add_row(struct hosts *h, enum tui_role role, bool span, const char *const cells[HCOLS])
+static void add_row(struct hosts *h, enum theme_role role, bool span, const char *const cells[HCOLS])
 {
     if (h->oom || h->n == HOSTS_MAX_ROWS)
         return;
@@ -80,8 +80,8 @@ static void add_row(struct hosts *h, enum tui_role role, bool span, const char *
     h->n++;
 }
 
-static void add_line(struct hosts *h, enum tui_role role, const char *fmt, ...) GP_PRINTF(3, 4);
-static void add_line(struct hosts *h, enum tui_role role, const char *fmt, ...)
+static void add_line(struct hosts *h, enum theme_role role, const char *fmt, ...) GP_PRINTF(3, 4);
+static void add_line(struct hosts *h, enum theme_role role, const char *fmt, ...)
 {
     char line[HOSTS_CELL_MAX];
     va_list ap;
@@ -109,7 +109,7 @@ static void size_text(long mb, char *out, size_t n)
         snprintf(out, n, "%s", tui_glyph(GLYPH_DASH));
 }
 
-static void add_cells(struct hosts *h, enum tui_role role, const char *c0, const char *c1,
+static void add_cells(struct hosts *h, enum theme_role role, const char *c0, const char *c1,
                       const char *c2, const char *c3, const char *c4, const char *c5)
 {
     const char *cells[HCOLS] = {c0, c1, c2, c3, c4, c5};
@@ -132,12 +132,12 @@ static void build_inventory(struct hosts *h, const struct cluster *c)
     }
     char psize[32];
     size_text(all.partition_size_mb, psize, sizeof(psize));
-    add_line(h, ROLE_TITLE, "%zu host%s, %zu GPU%s", c->n_hosts, c->n_hosts == 1 ? "" : "s",
+    add_line(h, THEME_TITLE, "%zu host%s, %zu GPU%s", c->n_hosts, c->n_hosts == 1 ? "" : "s",
              n_gpus, n_gpus == 1 ? "" : "s");
-    add_line(h, ROLE_NORMAL, "GPU-P: %d of %d partitions used (%s each)   DDA: %zu of %zu GPUs "
+    add_line(h, THEME_TEXT, "GPU-P: %d of %d partitions used (%s each)   DDA: %zu of %zu GPUs "
              "in use", all.used, all.total, psize, dda_used, dda);
-    add_line(h, ROLE_NORMAL, "%s", "");
-    add_cells(h, ROLE_HEADER, "Host / GPU", "Model", "Mode", "Size", "Used", "Held by");
+    add_line(h, THEME_TEXT, "%s", "");
+    add_cells(h, THEME_HEADER, "Host / GPU", "Model", "Mode", "Size", "Used", "Held by");
     const char *dot = tui_glyph(GLYPH_DOT);
     for (size_t i = 0; i < c->n_hosts; i++) {
         const struct host *ho = &c->hosts[i];
@@ -148,7 +148,7 @@ static void build_inventory(struct hosts *h, const struct cluster *c)
                      pool.total);
         else if (ho->n_gpus == 0)
             snprintf(used, sizeof(used), " %s no GPUs", dot);
-        add_line(h, ROLE_GPU, "%s %s %s%s", ho->name ? ho->name : "?", dot,
+        add_line(h, THEME_GPU, "%s %s %s%s", ho->name ? ho->name : "?", dot,
                  last_segment(ho->custom_location), used);
         for (size_t g = 0; g < ho->n_gpus; g++) {
             const struct host_gpu *gpu = &ho->gpus[g];
@@ -169,19 +169,19 @@ static void build_inventory(struct hosts *h, const struct cluster *c)
                 const char *first = named ? gpu->partition_vms[0]
                                     : unnamed[0] ? unnamed
                                                  : "";
-                add_cells(h, ROLE_NORMAL, name, gpu->model, mode, sz, use, first);
+                add_cells(h, THEME_TEXT, name, gpu->model, mode, sz, use, first);
                 for (size_t k = 1; k < named; k++)
-                    add_cells(h, ROLE_NORMAL, "", "", "", "", "", gpu->partition_vms[k]);
+                    add_cells(h, THEME_TEXT, "", "", "", "", "", gpu->partition_vms[k]);
                 if (named && unnamed[0])
-                    add_cells(h, ROLE_DIM, "", "", "", "", "", unnamed);
+                    add_cells(h, THEME_DIM, "", "", "", "", "", unnamed);
                 break;
             }
             case GPU_MODE_DDA:
-                add_cells(h, ROLE_NORMAL, name, gpu->model, mode, "", gpu->dda_vm ? "in use" : "free",
+                add_cells(h, THEME_TEXT, name, gpu->model, mode, "", gpu->dda_vm ? "in use" : "free",
                           !gpu->dda_vm ? "" : gpu->dda_vm[0] ? gpu->dda_vm : "a VM, not named");
                 break;
             default:
-                add_cells(h, ROLE_NORMAL, name, gpu->model, mode, "", "", "mode not reported");
+                add_cells(h, THEME_TEXT, name, gpu->model, mode, "", "", "mode not reported");
                 break;
             }
         }
@@ -204,13 +204,13 @@ static int cmp_inferred(const void *a, const void *b)
 static void build_inferred(struct hosts *h, const struct cluster *c, const struct vm *const *vms,
                            size_t n)
 {
-    add_line(h, ROLE_WARN, "The host GPU inventory is not available: what follows is inferred");
-    add_line(h, ROLE_WARN, "from the VMs' GPU assignments (free partitions are not known).");
+    add_line(h, THEME_WARNING, "The host GPU inventory is not available: what follows is inferred");
+    add_line(h, THEME_WARNING, "from the VMs' GPU assignments (free partitions are not known).");
     char psize[32];
     size_text(c->partition_size_mb_config, psize, sizeof(psize));
-    add_line(h, ROLE_NORMAL, "Partition size (from config): %s",
+    add_line(h, THEME_TEXT, "Partition size (from config): %s",
              c->partition_size_mb_config > 0 ? psize : "not configured");
-    add_line(h, ROLE_NORMAL, "%s", "");
+    add_line(h, THEME_TEXT, "%s", "");
 
     struct inferred *hs = NULL;
     size_t nh = 0, total_p = 0, total_d = 0;
@@ -243,12 +243,12 @@ static void build_inferred(struct hosts *h, const struct cluster *c, const struc
     }
     if (nh)
         qsort(hs, nh, sizeof(*hs), cmp_inferred);
-    add_line(h, ROLE_TITLE, "%zu GPU partition%s and %zu DDA GPU%s held by VMs on %zu host%s",
+    add_line(h, THEME_TITLE, "%zu GPU partition%s and %zu DDA GPU%s held by VMs on %zu host%s",
              total_p, total_p == 1 ? "" : "s", total_d, total_d == 1 ? "" : "s", nh,
              nh == 1 ? "" : "s");
-    add_line(h, ROLE_NORMAL, "%s", "");
+    add_line(h, THEME_TEXT, "%s", "");
     if (nh)
-        add_cells(h, ROLE_HEADER, "Host", "VM", "", "GPU", "", "");
+        add_cells(h, THEME_HEADER, "Host", "VM", "", "GPU", "", "");
     for (size_t k = 0; k < nh; k++) {
         const char *host = hs[k].host ? hs[k].host : "(unknown)";
         bool first = true;
@@ -267,7 +267,7 @@ static void build_inferred(struct hosts *h, const struct cluster *c, const struc
                     snprintf(what, sizeof(what), "DDA %s", gp->gpu_name ? gp->gpu_name : "");
                 else
                     continue;
-                add_cells(h, ROLE_NORMAL, first ? host : "", vm->name ? vm->name : "?", "",
+                add_cells(h, THEME_TEXT, first ? host : "", vm->name ? vm->name : "?", "",
                           what, "", "");
                 first = false;
             }
@@ -286,7 +286,7 @@ static void hosts_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     werase(w);
     if (h->oom)
         draw_text(w, rows - 1, 1, cols - 2, "(out of memory: some rows are missing)",
-                  colors_attr(ROLE_ERROR));
+                  colors_attr(THEME_ERROR));
     for (int y = 0; y < rows && h->top + (size_t)y < h->n; y++) {
         const struct hrow *r = &h->rows[h->top + (size_t)y];
         attr_t at = colors_attr(r->role);

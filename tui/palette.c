@@ -500,15 +500,15 @@ static void palette_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     struct palette *p = (struct palette *)s;
     int rows = getmaxy(w), cols = getmaxx(w);
     werase(w);
-    attr_t normal = colors_attr(ROLE_NORMAL);
-    draw_text(w, 0, 0, 2, " :", colors_attr(ROLE_FILTER));
+    attr_t normal = colors_attr(THEME_TEXT);
+    draw_text(w, 0, 0, 2, " :", colors_attr(THEME_INPUT));
     input_draw(&p->in, w, 0, 2, cols - 3, true, normal);
     if (p->message[0])
         draw_text(w, 1, 1, cols - 2, p->message,
-                  colors_attr(p->message_error ? ROLE_ERROR : ROLE_WARN));
+                  colors_attr(p->message_error ? THEME_ERROR : THEME_WARNING));
     else
         draw_text(w, 1, 1, cols - 2, "Tab completes, Enter runs, Esc closes",
-                  colors_attr(ROLE_DIM));
+                  colors_attr(THEME_DIM));
 
     char title[160];
     if (p->matching_cmds) {
@@ -527,23 +527,23 @@ static void palette_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     }
     if (!title[0])
         return;
-    draw_text(w, 3, 1, cols - 2, title, colors_attr(ROLE_HEADER));
+    draw_text(w, 3, 1, cols - 2, title, colors_attr(THEME_HEADER));
     int y = 4;
     for (size_t k = 0; k < p->n_match && y < rows; k++, y++) {
         if (y == rows - 1 && k + 1 < p->n_match) {
             char more[64];
             snprintf(more, sizeof(more), "%s %zu more", tui_glyph(GLYPH_ELLIPSIS),
                      p->n_match - k);
-            draw_text(w, y, 3, cols - 4, more, colors_attr(ROLE_DIM));
+            draw_text(w, y, 3, cols - 4, more, colors_attr(THEME_DIM));
             break;
         }
-        attr_t at = p->cycling && k == p->cycle_i ? colors_attr(ROLE_SELECTED) : normal;
+        attr_t at = p->cycling && k == p->cycle_i ? colors_attr(THEME_SELECTION) : normal;
         if (p->matching_cmds) {
             const struct palette_cmd_info *ci = &cmds[p->match[k]];
             char left[48];
             snprintf(left, sizeof(left), "%s %s", ci->name, ci->arg);
             draw_text(w, y, 3, 18, left, at);
-            draw_text(w, y, 22, cols - 23, ci->help, colors_attr(ROLE_DIM));
+            draw_text(w, y, 22, cols - 23, ci->help, colors_attr(THEME_DIM));
         } else {
             draw_text(w, y, 3, cols - 4, match_text(p, k), at);
         }

@@ -635,7 +635,7 @@ static int draw_button(WINDOW *w, int y, int x, const char *label, bool focused)
     snprintf(text, sizeof(text), "[ %s ]", label);
     int width = draw_width(text);
     draw_text(w, y, x, width, text,
-              focused ? colors_attr(ROLE_SELECTED) : colors_attr(ROLE_NORMAL));
+              focused ? colors_attr(THEME_SELECTION) : colors_attr(THEME_TEXT));
     return width;
 }
 
@@ -648,7 +648,7 @@ static void draw_tabs(const struct wizard *z, WINDOW *w, int cols)
         snprintf(t, sizeof(t), " %s ", tabs[i]);
         int width = draw_width(t);
         bool cur = (int)z->step == i;
-        draw_text(w, 0, x, width, t, cur ? colors_attr(ROLE_SELECTED) : colors_attr(ROLE_DIM));
+        draw_text(w, 0, x, width, t, cur ? colors_attr(THEME_SELECTION) : colors_attr(THEME_DIM));
         x += width + 1;
     }
     (void)cols;
@@ -674,21 +674,21 @@ static void draw_basics(struct wizard *z, WINDOW *w, int rows, int cols)
         int y = 2 + 2 * f;
         bool focused = z->focus == f;
         draw_text(w, y, LABEL_X, FIELD_X - LABEL_X - 1, field_label[f],
-                  focused ? colors_attr(ROLE_TITLE) : colors_attr(ROLE_NORMAL));
+                  focused ? colors_attr(THEME_TITLE) : colors_attr(THEME_TEXT));
         if (is_list(z, f)) {
             const struct choices *c = &z->ch[f];
             char t[256];
             snprintf(t, sizeof(t), "< %s >  (%zu of %zu)", last_segment(c->v[c->cur]),
                      c->cur + 1, c->n);
             draw_text(w, y, FIELD_X, fw, t,
-                      focused ? colors_attr(ROLE_SELECTED) : colors_attr(ROLE_NORMAL));
+                      focused ? colors_attr(THEME_SELECTION) : colors_attr(THEME_TEXT));
         } else {
-            draw_fill(w, y, FIELD_X - 1, 1, colors_attr(ROLE_DIM));
-            input_draw(&z->in[f], w, y, FIELD_X, fw, focused, colors_attr(ROLE_FILTER));
+            draw_fill(w, y, FIELD_X - 1, 1, colors_attr(THEME_DIM));
+            input_draw(&z->in[f], w, y, FIELD_X, fw, focused, colors_attr(THEME_INPUT));
         }
         const char *m = input_message(&z->in[f]);
         if (z->touched[f] && m[0])
-            draw_text(w, y + 1, FIELD_X, cols - FIELD_X - 1, m, colors_attr(ROLE_ERROR));
+            draw_text(w, y + 1, FIELD_X, cols - FIELD_X - 1, m, colors_attr(THEME_ERROR));
     }
     int by = 2 + 2 * F_COUNT;
     if (by < rows)
@@ -696,7 +696,7 @@ static void draw_basics(struct wizard *z, WINDOW *w, int rows, int cols)
     const char *hint = "Tab next field  Left/Right choose from a list  F2 Review + create  "
                        "Esc leave";
     if (by + 2 < rows)
-        draw_text(w, by + 2, LABEL_X, cols - LABEL_X - 1, hint, colors_attr(ROLE_DIM));
+        draw_text(w, by + 2, LABEL_X, cols - LABEL_X - 1, hint, colors_attr(THEME_DIM));
 }
 
 static const char *rule_mark(enum rule_outcome o)
@@ -717,7 +717,7 @@ static const char *rule_mark(enum rule_outcome o)
 static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
 {
     int y = 2;
-    draw_text(w, y++, LABEL_X, cols - 4, "GPU Setup", colors_attr(ROLE_HEADER));
+    draw_text(w, y++, LABEL_X, cols - 4, "GPU Setup", colors_attr(THEME_HEADER));
     for (int g = 0; g < G_COUNT; g++) {
         if (!z->offered[g])
             continue;
@@ -725,7 +725,7 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
         snprintf(t, sizeof(t), "(%s) %s", (int)z->gpu == g ? "*" : " ", gpu_label[g]);
         bool hi = z->focus == 0 && (int)z->gpu == g;
         draw_text(w, y++, LABEL_X + 2, 40, t,
-                  hi ? colors_attr(ROLE_SELECTED) : colors_attr(ROLE_NORMAL));
+                  hi ? colors_attr(THEME_SELECTION) : colors_attr(THEME_TEXT));
     }
     y++;
     char line[256];
@@ -738,28 +738,28 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
     switch (z->gpu) {
     case G_GPUP:
         snprintf(line, sizeof(line), "Partition size: %s; the host's, not chosen", size);
-        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(ROLE_GPU));
+        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(THEME_GPU));
         if (z->gpup_total >= 0)
             snprintf(line, sizeof(line), "Free partitions on %s: %d of %d", where, z->gpup_free,
                      z->gpup_total);
         else
             snprintf(line, sizeof(line), "Free partitions on %s: not known (no host GPU "
                      "inventory)", where);
-        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(ROLE_NORMAL));
+        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(THEME_TEXT));
         break;
     case G_DDA:
         snprintf(line, sizeof(line), "A whole GPU%s%s%s, assigned by the service", 
                  z->dda_model[0] ? " (" : "", z->dda_model, z->dda_model[0] ? ")" : "");
-        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(ROLE_GPU));
+        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(THEME_GPU));
         snprintf(line, sizeof(line), "Free DDA GPUs on %s: %d of %d", where, z->dda_free,
                  z->dda_total);
-        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(ROLE_NORMAL));
+        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(THEME_TEXT));
         break;
     case G_NONE:
     case G_COUNT:
     default:
         draw_text(w, y++, LABEL_X, cols - 4, "The VM is created without a GPU",
-                  colors_attr(ROLE_NORMAL));
+                  colors_attr(THEME_TEXT));
         y++;
         break;
     }
@@ -770,7 +770,7 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
             passed += z->rules.results[r].outcome == RULE_PASSED;
         snprintf(line, sizeof(line), "Checks: %d passed, %d failed", passed,
                  z->rules.n_failed);
-        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(ROLE_HEADER));
+        draw_text(w, y++, LABEL_X, cols - 4, line, colors_attr(THEME_HEADER));
         /* The ones that did not pass, failures first. */
         for (int pass = 0; pass < 2; pass++) {
             for (int r = 0; r < RULE_COUNT && y < rows - 3; r++) {
@@ -782,7 +782,7 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
                 snprintf(line, sizeof(line), "%-7s %-14s %s", rule_mark(rr->outcome),
                          rule_name(rr->id), rr->reason);
                 draw_text(w, y++, LABEL_X + 2, cols - LABEL_X - 3, line,
-                          colors_attr(rr->outcome == RULE_FAILED ? ROLE_ERROR : ROLE_WARN));
+                          colors_attr(rr->outcome == RULE_FAILED ? THEME_ERROR : THEME_WARNING));
             }
         }
     }
@@ -792,7 +792,7 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
     if (by + 2 < rows)
         draw_text(w, by + 2, LABEL_X, cols - LABEL_X - 1,
                   "Up/Down choose  Tab buttons  F2 Review + create  Esc back to Basics",
-                  colors_attr(ROLE_DIM));
+                  colors_attr(THEME_DIM));
 }
 
 static void wizard_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
