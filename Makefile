@@ -67,9 +67,15 @@ GPUP_SIM  := $(BUILD)/gpup-sim
 UNIT_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 INTEG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(INTEG_SRCS))
 BENCH_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/bench_*.c))
+# Each fuzz harness is replayed over its committed corpus by `make check` (replay_<name>), and
+# built with libFuzzer by `make fuzz`.
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+REPLAY_BINS := $(patsubst %,$(BUILD)/tests/fuzz/replay_%,$(FUZZ_NAMES))
 
 ALL_OBJS := $(call obj,$(MODEL_SRCS) $(APP_SRCS) $(SIM_SRCS) $(TSUP_SRCS) sim/main.c \
-              $(wildcard main.c) $(UNIT_SRCS) $(INTEG_SRCS) $(wildcard tests/bench/*.c))
+              $(wildcard main.c) $(UNIT_SRCS) $(INTEG_SRCS) $(wildcard tests/bench/*.c) \
+              $(wildcard tests/fuzz/*.c))
 
 .PHONY: all check check-san unit integration e2e bench lint deps demo clean \
         install uninstall fuzz valgrind
@@ -120,6 +126,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_TSUP) $(LIB_APP) $(LIB_SIM) $(LIB_MOD
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) -lm
 
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+                              $(LIB_TSUP) $(LIB_APP) $(LIB_SIM) $(LIB_MODEL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TEST) -lm
+
 # --- tests --------------------------------------------------------------------------------
 # Every test binary prints cmocka's summary; tests/run.sh adds one closing line for the lot.
 TEST_ENV := GPUP_SIM=$(abspath $(GPUP_SIM)) GPUP_BIN=$(abspath $(GPUP)) \
@@ -127,11 +138,12 @@ TEST_ENV := GPUP_SIM=$(abspath $(GPUP_SIM)) GPUP_BIN=$(abspath $(GPUP)) \
             ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-check: all $(UNIT_BINS) $(INTEG_BINS)
-	$(Q)$(TEST_ENV) sh tests/run.sh $(UNIT_BINS) $(INTEG_BINS) $(wildcard tests/e2e/test_*.sh)
+check: all $(UNIT_BINS) $(REPLAY_BINS) $(INTEG_BINS)
+	$(Q)$(TEST_ENV) sh tests/run.sh $(UNIT_BINS) $(REPLAY_BINS) $(INTEG_BINS) \
+	  $(wildcard tests/e2e/test_*.sh)
 
-unit: all $(UNIT_BINS)
-	$(Q)$(TEST_ENV) sh tests/run.sh $(UNIT_BINS)
+unit: all $(UNIT_BINS) $(REPLAY_BINS)
+	$(Q)$(TEST_ENV) sh tests/run.sh $(UNIT_BINS) $(REPLAY_BINS)
 
 integration: all $(INTEG_BINS)
 	$(Q)$(TEST_ENV) sh tests/run.sh $(INTEG_BINS)
@@ -148,6 +160,29 @@ demo: all
 	$(Q)if [ -x $(GPUP) ]; then exec $(GPUP) --demo; \
 	 else echo "gpup: the console is not built yet; starting the emulator only"; \
 	      exec $(GPUP_SIM) --listen 127.0.0.1:0 --fleet 300 --hosts 8 --seed 1; fi
+
+# libFuzzer with ASan+UBSan: every harness for FUZZ_SECONDS each, starting from the committed
+# seeds; new inputs go to build/fuzz/corpus/<name>, crashes to build/fuzz/crash-<name>-*.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  $(addprefix $(FUZZ_BUILD)/lib,gpmodel.a gpapp.a gpsim.a) \
+	  $(patsubst %,$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES))
+	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+	  clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/fuzz_$$n \
+	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$n.o $(addprefix $(FUZZ_BUILD)/lib,gpapp.a gpsim.a gpmodel.a) \
+	    $(LIBS_TEST) -lm; \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "--- fuzz $$n for $(FUZZ_SECONDS) s"; \
+	  rc=0; $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$n- $(FUZZ_BUILD)/corpus/$$n tests/fuzz/corpus/$$n \
+	    >$(FUZZ_BUILD)/fuzz_$$n.log 2>&1 || rc=$$?; \
+	  grep -E '^(stat::|#[0-9]+.*(DONE|cov:)|==[0-9]+==ERROR|SUMMARY)' $(FUZZ_BUILD)/fuzz_$$n.log \
+	    | tail -n 12; \
+	  if [ $$rc -ne 0 ]; then echo "fuzz $$n FAILED (log: $(FUZZ_BUILD)/fuzz_$$n.log)"; exit 1; fi; \
+	done
 
 # --- layering (style.md 1) and banned calls (curl's checksrc list) --------------------------
 lint:
