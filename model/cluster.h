@@ -32,7 +32,12 @@ struct host_gpu {
     long partition_size_mb; /* GPU-P: the host's minimum partition VRAM (e.g. 3648); else -1 */
     int partitions_total;   /* GPU-P: partitions this GPU offers; else 0 */
     int partitions_used;    /* GPU-P: partitions assigned to VMs */
-    char *dda_vm;           /* DDA: name of the VM holding the device, NULL when free */
+    char *dda_vm;           /* DDA: name of the VM holding the device, NULL when free, ""
+                               when held by a VM the inventory does not name */
+    char **partition_vms;   /* GPU-P: the VM (workloadName) of each assigned partition the
+                               inventory lists; owned array of owned strings; may hold fewer
+                               than partitions_used when the inventory does not say */
+    size_t n_partition_vms;
 };
 
 /* One node of a cluster. */
@@ -74,13 +79,33 @@ struct partition_pool cluster_pool(const struct cluster *c, const struct host *h
 bool cluster_is_homogeneous(const struct cluster *c, const char *custom_location, char *out_why,
                             size_t why_len);
 
+/* Upper bounds of the inventory mapping (hostile input). */
+#define HOST_MAX_GPUS 64
+#define HOST_GPU_MAX_PARTITIONS 64
+#define HOST_GPUS_JSON_MAX_BYTES (4u * 1024u * 1024u)
+#define HOST_GPUS_JSON_MAX_DEPTH 32
+
+/* Frees what one GPU owns and zeroes it (mode UNKNOWN, size -1). */
+void host_gpu_cleanup(struct host_gpu *g);
+/* Frees what one host owns (name, location, GPUs) and zeroes it. */
+void host_cleanup(struct host *h);
+
 /* Parses the host GPU inventory list of one node (GET .../edgeMachines/{node}/gpus, api-version
  * 2026-03-15-preview) into host->gpus, accepting numbers sent as strings ("4", "12 GB").
- * *host must be initialised with its name; its gpus are replaced. */
+ * Accepted shapes: an ARM list {"value":[gpu...]}, a bare array, or one gpu (GET .../gpus/{gpu});
+ * each gpu is an ARM resource whose fields sit in "properties" (or at its top level).
+ * partitionSizeGb ("3.5625 GB", "12", 12, "3648 MB") becomes MB. A DDA GPU's holder is read
+ * from workloadDetail.workloadName (our choice: the API names no field for it), a GPU-P
+ * partition's from partitionDetails.partitions[].workloadDetail.workloadName.
+ * Wrong types or missing gpuId: GP_E_INVALID naming the JSON path; bad JSON: GP_E_PARSE;
+ * past the caps: GP_E_TOO_LARGE. Never crashes.
+ * *host must be initialised with its name; its gpus are replaced (untouched on failure). */
 GP_NODISCARD enum gp_status host_gpus_from_json(struct host *host, const char *json, size_t len,
                                                 struct gp_error *err);
-/* Writes one GPU as the inventory API does (numbers as strings, as the service sends them).
- * Caller frees. */
+/* Writes one GPU as the inventory API does (numbers as strings, as the service sends them):
+ * {"id":resource_id,"name":gpuId,"type":"Microsoft.AzureStackHCI/edgeMachines/gpus",
+ *  "properties":{...}} (no "id" when resource_id is NULL). host_gpus_from_json reads it back
+ * unchanged. Caller frees. GP_E_NOMEM. */
 GP_NODISCARD enum gp_status host_gpu_to_json(const struct host *host, const struct host_gpu *gpu,
                                              const char *resource_id, char **out_json);
 

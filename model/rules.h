@@ -45,6 +45,9 @@ struct rule_result {
     enum rule_outcome outcome;
     char reason[200]; /* one line, always set: why it passed or failed */
     char fix[200];    /* how to fix it when failed, else "" */
+    char target[96];  /* ARM error.target for the emulator's answer when failed
+                         ("properties.hardwareProfile.virtualMachineGPUs[1].assignmentType"),
+                         else "" */
 };
 
 struct rule_input {
@@ -54,6 +57,9 @@ struct rule_input {
     const struct cluster *cluster;/* what is known of the cluster; never NULL */
     bool plan_stops_vm;           /* true for gpup's plans (stop first), false for the emulator
                                      enforcing a PATCH as received */
+    bool creating;                /* the VM does not exist yet (create wizard, PUT of a new VM):
+                                     vm holds what is known (name, custom_location; no host, no
+                                     GPUs) and vm-stopped does not apply */
 };
 
 struct rule_report {
@@ -62,7 +68,11 @@ struct rule_report {
     enum rule_id first_failed;              /* valid when n_failed > 0 */
 };
 
-/* Evaluates every rule. Never fails: what cannot be decided is RULE_UNKNOWN. */
+/* Evaluates every rule. Never fails: what cannot be decided is RULE_UNKNOWN.
+ * Host-dependent rules (homogeneous, mode-available, capacity, and auto-assigned's size check)
+ * look at the VM's host (vm->host_node) in the inventory, or at every host of the VM's custom
+ * location when the host is not known; with cluster->inventory_known false they are
+ * RULE_UNKNOWN (auto-assigned compares with partition_size_mb_config then: equal passes). */
 void rules_check(const struct rule_input *in, struct rule_report *out);
 
 #endif
