@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT
+ * net/journal.c: the journal file: a private state directory, O_APPEND writes of whole lines,
+ * fsync before returning, and a refusal to use a file other users could read or forge. */
+#include "net/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "model/text.h"
+
+enum gp_status journal_state_dir(char *out, size_t n, struct gp_error *err)
+{
+    const char *xdg = getenv("XDG_STATE_HOME");
+    int w;
+    if (xdg && xdg[0] == '/') {
+        w = snprintf(out, n, "%s/gpup", xdg);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || home[0] != '/')
+            return gp_error_set(err, GP_E_CONFIG,
+                                "no state directory: set XDG_STATE_HOME or HOME to an absolute path");
+        w = snprintf(out, n, "%s/.local/state/gpup", home);
+    }
+    if (w < 0 || (size_t)w >= n)
+        return gp_error_set(err, GP_E_CONFIG, "state directory path is too long");
+    return GP_OK;
+}
+
+enum gp_status journal_make_dir(const char *dir, struct gp_error *err)
+{
+    char path[4096];
+    if (!text_copy(path, sizeof(path), dir) || path[0] != '/')
+        return gp_error_set(err, GP_E_IO, "state directory %s: not an absolute path", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(path, 0700) != 0 && errno != EEXIST)
+                return gp_error_set(err, GP_E_IO, "cannot create %s: %s", path, strerror(errno));
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return gp_error_set(err, GP_E_IO, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return gp_error_set(err, GP_E_IO, "%s: not a directory", dir);
+    if (sb.st_uid != geteuid() || (sb.st_mode & 022) != 0)
+        return gp_error_set(err, GP_E_IO,
+                            "refusing state directory %s: mode %03o owned by uid %ld; "
+                            "it must be yours and not writable by others (chmod 700 %s)",
+                            dir, (unsigned)(sb.st_mode & 0777), (long)sb.st_uid, dir);
+    return GP_OK;
+}
+
+static enum gp_status check_private(int fd, const char *path, struct gp_error *err)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return gp_error_set(err, GP_E_IO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return gp_error_set(err, GP_E_IO, "refusing journal %s: not a regular file", path);
+    if (sb.st_uid != geteuid() || (sb.st_mode & 077) != 0)
+        return gp_error_set(err, GP_E_IO,
+                            "refusing journal %s: mode %03o owned by uid %ld; it must be yours "
+                            "with mode 600 (chmod 600 %s)",
+                            path, (unsigned)(sb.st_mode & 0777), (long)sb.st_uid, path);
+    return GP_OK;
+}
+
+static enum gp_status write_all(int fd, const char *data, size_t n, const char *path,
+                                struct gp_error *err)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return gp_error_set(err, GP_E_IO, "cannot write %s: %s", path, strerror(errno));
+        }
+        data += w;
+        n -= (size_t)w;
+    }
+    while (fsync(fd) != 0) {
+        if (errno != EINTR)
+            return gp_error_set(err, GP_E_IO, "cannot fsync %s: %s", path, strerror(errno));
+    }
+    return GP_OK;
+}
+
+static enum gp_status journal_path(char *out, size_t n, const char *dir, struct gp_error *err)
+{
+    int w = snprintf(out, n, "%s/%s", dir, JOURNAL_FILE_NAME);
+    if (w < 0 || (size_t)w >= n)
+        return gp_error_set(err, GP_E_IO, "journal path under %s is too long", dir);
+    return GP_OK;
+}
+
+enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
+                                    struct gp_error *err)
+{
+    jf->fd = -1;
+    jf->path[0] = '\0';
+    GP_TRY(journal_make_dir(dir, err));
+    GP_TRY(journal_path(jf->path, sizeof(jf->path), dir, err));
+    int fd = open(jf->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return gp_error_set(err, GP_E_IO, "cannot open journal %s: %s", jf->path,
+                            strerror(errno));
+    enum gp_status st = check_private(fd, jf->path, err);
+    if (st != GP_OK) {
+        close(fd);
+        return st;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && sb.st_size == 0) {
+        /* A new file: make its directory entry durable too. */
+        int dfd = open(dir, O_RDONLY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd); /* best effort: the records themselves are fsync'ed */
+            close(dfd);
+        }
+    } else if (sb.st_size > 0) {
+        char last = '\n';
+        if (pread(fd, &last, 1, sb.st_size - 1) == 1 && last != '\n') {
+            st = write_all(fd, "\n", 1, jf->path, err);
+            if (st != GP_OK) {
+                close(fd);
+                return st;
+            }
+        }
+    }
+    jf->fd = fd;
+    return GP_OK;
+}
+
+enum gp_status journal_file_open(struct journal_file *jf, struct gp_error *err)
+{
+    char dir[4096];
+    jf->fd = -1;
+    jf->path[0] = '\0';
+    GP_TRY(journal_state_dir(dir, sizeof(dir), err));
+    return journal_file_open_in(jf, dir, err);
+}
+
+void journal_file_close(struct journal_file *jf)
+{
+    if (jf->fd >= 0)
+        close(jf->fd);
+    jf->fd = -1;
+}
+
+enum gp_status journal_file_append(struct journal_file *jf, const char *line,
+                                   struct gp_error *err)
+{
+    size_t n = line ? strlen(line) : 0;
+    if (jf->fd < 0)
+        return gp_error_set(err, GP_E_IO, "journal is not open");
+    if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1))
+        return gp_error_set(err, GP_E_INVALID, "journal record must be one whole line");
+    return write_all(jf->fd, line, n, jf->path, err);
+}
+
+enum gp_status journal_file_sink(void *ctx, const char *line, struct gp_error *err)
+{
+    return journal_file_append(ctx, line, err);
+}
+
+enum gp_status journal_file_read(const char *dir, char **out_text, size_t *out_len,
+                                 struct gp_error *err)
+{
+    *out_text = NULL;
+    *out_len = 0;
+    char path[4096];
+    GP_TRY(journal_path(path, sizeof(path), dir, err));
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) {
+        *out_text = calloc(1, 1);
+        return *out_text ? GP_OK : gp_error_set(err, GP_E_NOMEM, "out of memory");
+    }
+    if (fd < 0)
+        return gp_error_set(err, GP_E_IO, "cannot open journal %s: %s", path, strerror(errno));
+    enum gp_status st = check_private(fd, path, err);
+    struct stat sb;
+    char *text = NULL;
+    if (st != GP_OK)
+        goto done;
+    if (fstat(fd, &sb) != 0) {
+        st = gp_error_set(err, GP_E_IO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    off_t start = sb.st_size > (off_t)JOURNAL_FILE_MAX ? sb.st_size - (off_t)JOURNAL_FILE_MAX : 0;
+    size_t want = (size_t)(sb.st_size - start), got = 0;
+    text = malloc(want + 1);
+    if (!text) {
+        st = gp_error_set(err, GP_E_NOMEM, "out of memory reading the journal");
+        goto done;
+    }
+    while (got < want) {
+        ssize_t r = pread(fd, text + got, want - got, start + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = gp_error_set(err, GP_E_IO, "cannot read %s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (r == 0)
+            break; /* shrank meanwhile */
+        got += (size_t)r;
+    }
+    text[got] = '\0';
+    if (start > 0) { /* cut the partial first line of the tail */
+        char *nl = memchr(text, '\n', got);
+        size_t skip = nl ? (size_t)(nl - text) + 1 : got;
+        memmove(text, text + skip, got - skip + 1);
+        got -= skip;
+    }
+    *out_text = text;
+    *out_len = got;
+    text = NULL;
+done:
+    free(text);
+    close(fd);
+    return st;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT
+ * net/journal.h: the journal file (product.md 2.3): $XDG_STATE_HOME/gpup/journal.jsonl, by
+ * default ~/.local/state/gpup/journal.jsonl; directory 0700, file 0600 (a file other users may
+ * read or write is refused). Whole lines are appended with O_APPEND and fsync'ed before the call
+ * returns, so a record that was reported written survives a crash or kill -9. The records
+ * themselves are model/journal's. */
+#ifndef GPUP_NET_JOURNAL_H
+#define GPUP_NET_JOURNAL_H
+
+#include <stddef.h>
+
+#include "model/status.h"
+
+#define JOURNAL_FILE_NAME "journal.jsonl"
+#define JOURNAL_FILE_MAX (32u * 1024u * 1024u) /* read back at most this much (the newest) */
+
+struct journal_file {
+    int fd;          /* -1 when closed */
+    char path[4096];
+};
+
+/* The state directory: "$XDG_STATE_HOME/gpup" (an absolute XDG_STATE_HOME only, as the XDG
+ * spec says), else "$HOME/.local/state/gpup". GP_E_CONFIG when neither is usable. */
+GP_NODISCARD enum gp_status journal_state_dir(char *out, size_t n, struct gp_error *err);
+
+/* Creates dir (and missing parents) with mode 0700. An existing gpup directory that others may
+ * write is refused (GP_E_IO). */
+GP_NODISCARD enum gp_status journal_make_dir(const char *dir, struct gp_error *err);
+
+/* Opens (creating) the journal in the state directory for appending. A file that is not a
+ * regular file, not ours, or readable/writable by group or others is refused (GP_E_IO, message
+ * says which mode and how to fix it). An incomplete last line (a write cut short) is closed with
+ * a newline so the next record starts clean. *jf is filled; close with journal_file_close. */
+GP_NODISCARD enum gp_status journal_file_open(struct journal_file *jf, struct gp_error *err);
+/* The same with an explicit directory (tests, --state-dir). */
+GP_NODISCARD enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
+                                                 struct gp_error *err);
+void journal_file_close(struct journal_file *jf);
+
+/* Appends one whole line (it must end with '\n') and fsyncs. GP_E_IO. */
+GP_NODISCARD enum gp_status journal_file_append(struct journal_file *jf, const char *line,
+                                                struct gp_error *err);
+/* The same with the signature of an executor journal sink (ctx is a struct journal_file *). */
+GP_NODISCARD enum gp_status journal_file_sink(void *ctx, const char *line, struct gp_error *err);
+
+/* Reads the whole journal (its last JOURNAL_FILE_MAX bytes when larger) into a new buffer,
+ * NUL-terminated (caller frees); a missing file reads as empty. Same permission checks as open.
+ * GP_E_IO, GP_E_NOMEM. */
+GP_NODISCARD enum gp_status journal_file_read(const char *dir, char **out_text, size_t *out_len,
+                                              struct gp_error *err);
+
+#endif
