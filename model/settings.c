@@ -555,7 +555,8 @@ enum gp_status settings_set_path(struct settings_paths *paths, unsigned which, c
     default:
         return gp_error_set(err, GP_E_INVALID, "no such path setting");
     }
-    GP_TRY(check_path(path, err));
+    if (!(path && !*path && which != SETTINGS_PATHS_STATE_DIR)) /* "" turns a file off */
+        GP_TRY(check_path(path, err));
     if (!text_copy(dst, SETTINGS_PATH_MAX, path)) {
         dst[0] = '\0';
         return gp_error_set(err, GP_E_CONFIG, "file name too long");
@@ -921,11 +922,15 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
     GP_TRY(gp_buf_append_str(b, "paths = {\n"));
     GP_TRY(put_string(b, "  ", "state_dir", pa->state_dir,
                       paths_src(pa, SETTINGS_PATHS_STATE_DIR)));
-    GP_TRY(put_string(b, "  ", "token_cache", pa->token_cache,
-                      pa->token_cache[0] ? paths_src(pa, SETTINGS_PATHS_TOKEN_CACHE)
-                                         : "empty: tokens stay in memory"));
-    GP_TRY(put_string(b, "  ", "log_file", pa->log_file,
-                      pa->log_file[0] ? paths_src(pa, SETTINGS_PATHS_LOG_FILE)
-                                      : "empty: no request trace"));
+    if (pa->token_cache[0])
+        GP_TRY(put_string(b, "  ", "token_cache", pa->token_cache,
+                          paths_src(pa, SETTINGS_PATHS_TOKEN_CACHE)));
+    else
+        GP_TRY(gp_buf_append_str(b, "  # token_cache: unset (tokens stay in memory)\n"));
+    if (pa->log_file[0])
+        GP_TRY(put_string(b, "  ", "log_file", pa->log_file,
+                          paths_src(pa, SETTINGS_PATHS_LOG_FILE)));
+    else
+        GP_TRY(gp_buf_append_str(b, "  # log_file: unset (no request trace)\n"));
     return gp_buf_append_str(b, "};\n");
 }

@@ -385,8 +385,8 @@ static void test_format_masks_secrets(void **state)
         "};\n"
         "paths = {\n"
         "  state_dir = \"/home/op/.local/state/gpup\";  # default\n"
-        "  token_cache = \"\";  # empty: tokens stay in memory\n"
-        "  log_file = \"\";  # empty: no request trace\n"
+        "  # token_cache: unset (tokens stay in memory)\n"
+        "  # log_file: unset (no request trace)\n"
         "};\n");
     gp_buf_cleanup(&b);
     settings_free(s);
