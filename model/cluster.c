@@ -4,13 +4,13 @@
  * whose numbers often arrive as strings ("4", "12 GB"). Pure: no I/O. */
 #include "model/cluster.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/json.h"
 #include "model/text.h"
 
 /* --- enum table ------------------------------------------------------------------------- */
@@ -272,33 +272,6 @@ bool cluster_is_homogeneous(const struct cluster *c, const char *custom_location
 }
 
 /* --- inventory JSON: reading ------------------------------------------------------------ */
-
-/* Deepest nesting of a JSON text, counted without parsing (strings skipped); stops counting
- * once past limit. */
-static int json_depth(const char *s, size_t len, int limit)
-{
-    int depth = 0, max = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = false;
-        } else if (ch == '"') {
-            in_str = true;
-        } else if (ch == '{' || ch == '[') {
-            if (++depth > max)
-                max = depth;
-            if (max > limit)
-                return max;
-        } else if (ch == '}' || ch == ']') {
-            depth--;
-        }
-    }
-    return max;
-}
 
 static const char *json_type_name(const cJSON *v)
 {
@@ -659,16 +632,13 @@ enum gp_status host_gpus_from_json(struct host *host, const char *json, size_t l
     const char *who = host && host->name ? host->name : "?";
     if (!host || (!json && len))
         return gp_error_set(err, GP_E_INVALID, "host GPU inventory: no host or no text");
-    if (len > HOST_GPUS_JSON_MAX_BYTES)
-        return gp_error_set(err, GP_E_TOO_LARGE,
-                            "host %s GPU inventory: %zu bytes, at most %u", who, len,
-                            HOST_GPUS_JSON_MAX_BYTES);
-    if (json_depth(json, len, HOST_GPUS_JSON_MAX_DEPTH) > HOST_GPUS_JSON_MAX_DEPTH)
-        return gp_error_set(err, GP_E_PARSE, "host %s GPU inventory: nested deeper than %d",
-                            who, HOST_GPUS_JSON_MAX_DEPTH);
-    cJSON *root = cJSON_ParseWithLength(json ? json : "", len);
-    if (!root)
-        return gp_error_set(err, GP_E_PARSE, "host %s GPU inventory: not valid JSON", who);
+    cJSON *root = NULL;
+    enum gp_status pst = json_parse(json ? json : "", len, HOST_GPUS_JSON_MAX_BYTES,
+                                    HOST_GPUS_JSON_MAX_DEPTH, &root, err);
+    if (pst != GP_OK) {
+        gp_error_prefix(err, "host %s GPU inventory", who);
+        return pst;
+    }
 
     const cJSON *list = NULL;
     const char *lpath = "$";
@@ -742,7 +712,7 @@ enum gp_status host_gpus_from_json(struct host *host, const char *json, size_t l
 /* "3.5625 GB": exact for any whole number of MB (MB/1024 is a short binary fraction). */
 static void size_gb_text(long mb, char *buf, size_t len)
 {
-    (void)snprintf(buf, len, "%.10g GB", (double)mb / 1024.0);
+    (void)snprintf(buf, len, "%.17g GB", (double)mb / 1024.0);
 }
 
 static bool json_add_count(cJSON *obj, const char *name, long v)

@@ -406,6 +406,10 @@ enum gp_status plan_build_gpu_change(const struct vm *current, const struct vm_g
     else if (vm_is_running(power))
         (void)snprintf(out->impact, sizeof(out->impact), "%s will be shut down and left stopped",
                        name);
+    else if (power == POWER_UNKNOWN)
+        (void)snprintf(out->impact, sizeof(out->impact),
+                       "%s's power state is unknown; it will be shut down and left stopped",
+                       name);
     else
         (void)snprintf(out->impact, sizeof(out->impact),
                        "%s is %s; it will be shut down and left stopped", name, pl);

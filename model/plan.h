@@ -63,8 +63,14 @@ void plan_init(struct plan *p);
 void plan_cleanup(struct plan *p);
 
 /* GPU change of an existing VM to the complete desired list (n == 0: detach everything).
- * A running (or starting) VM is stopped first and started after unless no_restart; a stopped VM
- * gets the PATCH only; an unchanged list gives a plan with no steps. *out is initialised here. */
+ * A running (or starting) VM is stopped first and started after unless no_restart; a stopped or
+ * deallocated VM gets the PATCH only; any other state (paused, saved, unknown...) is stopped
+ * first and left stopped. An unchanged list (gpu_lists_equal) gives a plan with no steps and
+ * the impact "No change: vm-017 already has this GPU setup".
+ * The PATCH body is {"properties":{"hardwareProfile":{"virtualMachineGPUs":[...]}}}, each item
+ * {"assignmentType":"GpuP"|"GpuDDA"} plus gpuName / partitionSizeMB only when the desired item
+ * has them. Paths are current->id (or one built from subscription, group and name) with
+ * "?api-version=" opt->api_version. *out is initialised here (and empty on failure). */
 GP_NODISCARD enum gp_status plan_build_gpu_change(const struct vm *current,
                                                   const struct vm_gpu *desired, size_t n,
                                                   const struct plan_options *opt,
@@ -88,7 +94,13 @@ struct vm_create_spec {
     size_t n_gpus;
 };
 
-/* Create: PUT the Arc machine (kind HCI, SystemAssigned identity), then PUT the VM instance. */
+/* Create: PUT the Arc machine {"kind":"HCI","location":..,"identity":{"type":"SystemAssigned"}}
+ * at opt->machine_api_version, then PUT the VM instance {"extendedLocation":{..},"properties":
+ * {"hardwareProfile":{"vmSize":"Custom","processors","memoryMB"[,"virtualMachineGPUs"]},
+ * "osProfile":{"adminUsername","computerName"[,"linuxConfiguration":{"ssh":{"publicKeys":
+ * [{"path":"/home/<user>/.ssh/authorized_keys","keyData"}]},"disablePasswordAuthentication":
+ * true}]},"storageProfile":{"imageReference":{"id"}}}}. Names that would break the path (spaces,
+ * '/', '?', '#', '%') and missing fields are GP_E_INVALID. */
 GP_NODISCARD enum gp_status plan_build_create(const struct vm_create_spec *spec,
                                               const struct plan_options *opt, struct plan *out,
                                               struct gp_error *err);
@@ -98,11 +110,14 @@ GP_NODISCARD enum gp_status plan_build_create(const struct vm_create_spec *spec,
 bool gpu_lists_equal(const struct vm_gpu *a, size_t na, const struct vm_gpu *b, size_t nb);
 
 /* The plan as text, exactly as the Review screen and --dry-run print it: impact line, then
- * one line per step "1. POST /subscriptions/.../stop?api-version=..." followed by the body
- * (indented) when there is one. Caller frees. */
+ * per step "1. POST /subscriptions/.../stop?api-version=...", "   <summary>" and, when there
+ * is one, "   <body>"; every line ends in '\n'; control characters are replaced (text_sanitize).
+ * Caller frees. */
 GP_NODISCARD enum gp_status plan_format(const struct plan *p, char **out_text);
 
-/* The plan as a JSON object (for -o json of --dry-run). Caller frees. */
+/* The plan as a JSON object (for -o json of --dry-run): {"kind":"gpu-change"|"power"|"create",
+ * "vm","vmId","impact","downtime","steps":[{"kind","method","path","summary","body":{..}|null,
+ * "expectPower":"Stopped"|null,"expectGpus"}],"before":{VM},"after":{VM}}. Caller frees. */
 GP_NODISCARD enum gp_status plan_to_json(const struct plan *p, char **out_json);
 
 #endif

@@ -245,8 +245,8 @@ static void expect_fail(const char *json, enum gp_status want, const char *fragm
 static void test_inventory_hostile(void **state)
 {
     (void)state;
-    expect_fail("", GP_E_PARSE, "node-02 GPU inventory: not valid JSON");
-    expect_fail("{\"value\":[", GP_E_PARSE, "not valid JSON");
+    expect_fail("", GP_E_PARSE, "host node-02 GPU inventory: empty JSON document");
+    expect_fail("{\"value\":[", GP_E_PARSE, "malformed JSON at byte");
     expect_fail("42", GP_E_INVALID, "expected an object or array, got a number");
     expect_fail("{\"value\":{}}", GP_E_INVALID, "value: expected an array, got an object");
     expect_fail("{\"value\":[7]}", GP_E_INVALID, "value[0]: expected an object, got a number");
@@ -299,12 +299,18 @@ static void test_inventory_hostile(void **state)
     char deep[200];
     memset(deep, '[', sizeof(deep) - 1);
     deep[sizeof(deep) - 1] = '\0';
-    expect_fail(deep, GP_E_PARSE, "nested deeper than 32");
+    expect_fail(deep, GP_E_PARSE, "nested deeper than 32 levels");
     char many[4096] = "[";
     for (int i = 0; i <= HOST_MAX_GPUS; i++)
         strncat(many, i ? ",{}" : "{}", sizeof(many) - strlen(many) - 1);
     strncat(many, "]", sizeof(many) - strlen(many) - 1);
     expect_fail(many, GP_E_TOO_LARGE, "65 GPUs, at most 64");
+    char *huge = malloc(HOST_GPUS_JSON_MAX_BYTES + 2);
+    assert_non_null(huge);
+    memset(huge, ' ', HOST_GPUS_JSON_MAX_BYTES + 1);
+    huge[HOST_GPUS_JSON_MAX_BYTES + 1] = '\0';
+    expect_fail(huge, GP_E_TOO_LARGE, "cap");
+    free(huge);
 
     /* Strings with a quote or brace inside do not confuse the depth count. */
     struct host h = {0};
