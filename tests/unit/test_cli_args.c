@@ -349,6 +349,41 @@ static void test_bash_completion_current(void **state)
     free(want);
 }
 
+/* doc/gpup.1 names every option (as roff writes it, "\\-\\-name"), command and exit status. */
+static void test_man_page_current(void **state)
+{
+    (void)state;
+    const char *src = getenv("GPUP_SRCDIR");
+    char path[4096];
+    (void)snprintf(path, sizeof(path), "%s/doc/gpup.1", src ? src : ".");
+    char *man = read_file(path);
+    if (!man)
+        fail_msg("cannot read %s", path);
+    for (int o = 0; o < CLI_OPT_COUNT; o++) {
+        char roff[96] = "\\-\\-";
+        size_t n = strlen(roff);
+        for (const char *p = cli_opt_long((enum cli_opt)o); *p && n + 3 < sizeof(roff); p++) {
+            if (*p == '-')
+                roff[n++] = '\\';
+            roff[n++] = *p;
+        }
+        roff[n] = '\0';
+        if (!strstr(man, roff))
+            fail_msg("%s lacks %s", path, roff);
+    }
+    for (int c = 1; c < CLI_CMD_COUNT; c++) {
+        if (cli_cmd_is_group((enum cli_cmd)c))
+            continue;
+        if (!strstr(man, cli_cmd_path((enum cli_cmd)c)))
+            fail_msg("%s lacks the command '%s'", path, cli_cmd_path((enum cli_cmd)c));
+    }
+    static const char *const codes[] = {".B 0\n", ".B 1\n", ".B 2\n", ".B 3\n",
+                                        ".B 4\n", ".B 5\n", ".B 130\n"};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        assert_non_null(strstr(man, codes[i]));
+    free(man);
+}
+
 static void test_exit_codes(void **state)
 {
     (void)state;
@@ -376,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_help_for_every_command),
         cmocka_unit_test(test_hint),
         cmocka_unit_test(test_bash_completion_current),
+        cmocka_unit_test(test_man_page_current),
         cmocka_unit_test(test_exit_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
