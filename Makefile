@@ -45,7 +45,8 @@ LIBS_SIM   := $(shell pkg-config --libs libmicrohttpd libcjson 2>/dev/null)
 LIBS_GPUP  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS_TEST  := $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) 2>/dev/null)
 
-CPPFLAGS += -I. $(FEATURES) $(PKG_CFLAGS)
+CPPFLAGS += -I. $(FEATURES) $(PKG_CFLAGS) -DGPUP_THEME_DIR='"$(PREFIX)/share/gpup/themes"' \
+            -DGPUP_SOURCE_DIR='"$(CURDIR)"'
 CFLAGS   += -std=c11 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 
@@ -198,17 +199,20 @@ lint:
 # --- install ------------------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/gpup/themes
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/gpup/themes
 	$(if $(wildcard sim/main.c),install -m 755 $(GPUP_SIM) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard main.c),install -m 755 $(GPUP) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard doc/*.1),install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	$(if $(wildcard doc/*.5),install -m 644 $(wildcard doc/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
 	$(if $(wildcard themes/*.theme),install -m 644 $(wildcard themes/*.theme) $(DESTDIR)$(PREFIX)/share/gpup/themes/)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/gpup $(DESTDIR)$(PREFIX)/bin/gpup-sim
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard doc/*.1)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard doc/*.5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/gpup
-	-rmdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 2>/dev/null
+	-rmdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 2>/dev/null
 
 clean:
 	rm -rf build

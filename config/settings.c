@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,13 @@ static long long setting_int(const config_setting_t *st)
     return config_setting_get_int(st);
 }
 
-/* A long in [LONG_MIN, LONG_MAX]: on 64-bit Linux every int64 fits. */
+/* An int64 as a long, clamped where long is narrower (the range checks then refuse it). */
 static long clamp_long(long long v)
 {
+    if (v > LONG_MAX)
+        return LONG_MAX;
+    if (v < LONG_MIN)
+        return LONG_MIN;
     return (long)v;
 }
 

@@ -115,7 +115,8 @@ bool json_text_to_long(const char *text, long *out)
     errno = 0;
     char *end = NULL;
     long v = strtol(text, &end, 10);
-    if (errno == ERANGE || end == text)
+    /* The same range as a JSON number, so what we read as text we can write back. */
+    if (errno == ERANGE || end == text || (double)v > JSON_MAX_EXACT)
         return false;
     *out = v;
     return true;

@@ -202,10 +202,46 @@ static void power_lower(enum power_state p, char *buf, size_t len)
 
 /* --- building ----------------------------------------------------------------------------- */
 
+/* The path as sent: bytes >= 0x80 (UTF-8 of names such as a resource group "ml-ü")
+ * percent-encoded; everything else was checked to need no encoding. Takes ownership of path;
+ * NULL when out of memory. */
+static char *path_encode(char *path)
+{
+    if (!path)
+        return NULL;
+    size_t extra = 0;
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+        if (*c >= 0x80)
+            extra += 2;
+    if (!extra)
+        return path;
+    size_t len = strlen(path);
+    char *out = malloc(len + extra + 1);
+    if (!out) {
+        free(path);
+        return NULL;
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (*c >= 0x80) {
+            out[o++] = '%';
+            out[o++] = hex[*c >> 4];
+            out[o++] = hex[*c & 0x0f];
+        } else {
+            out[o++] = (char)*c;
+        }
+    }
+    out[o] = '\0';
+    free(path);
+    return out;
+}
+
 static enum gp_status plan_add_step(struct plan *p, enum plan_step_kind kind, const char *method,
                                     char *path, char *body, char *summary,
                                     enum power_state expect_power, bool expect_gpus)
 {
+    path = path_encode(path);
     struct plan_step *v = realloc(p->steps, (p->n_steps + 1) * sizeof(*v));
     if (!v || !path || !summary) {
         if (v)
@@ -280,14 +316,14 @@ static char *vmi_id_of(const struct vm *vm)
 }
 
 /* Text that goes into a URL path as one segment or an id: no query, fragment, escapes,
- * spaces or controls. Ids may contain '/'. */
+ * spaces or controls (bytes >= 0x80 are percent-encoded later). Ids may contain '/'. */
 static bool path_text_ok(const char *s, bool allow_slash)
 {
     if (!s || !*s)
         return false;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (*c <= ' ' || *c == 0x7f || *c == '?' || *c == '#' || *c == '%' || *c == '\\' ||
-            *c == '"' || *c >= 0x80)
+            *c == '"')
             return false;
         if (*c == '/' && !allow_slash)
             return false;

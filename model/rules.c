@@ -61,22 +61,28 @@ const char *rule_outcome_name(enum rule_outcome o)
 
 static void result_set(struct rule_result *r, enum rule_outcome o, const char *fmt, ...)
     GP_PRINTF(3, 4);
+/* Reasons and fixes name VMs and hosts as the service sent them: sanitized here, so that no
+ * caller can print a terminal escape sequence from them. */
 static void result_set(struct rule_result *r, enum rule_outcome o, const char *fmt, ...)
 {
     r->outcome = o;
+    char raw[sizeof(r->reason)];
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+    (void)vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    text_sanitize(r->reason, sizeof(r->reason), raw);
 }
 
 static void result_fix(struct rule_result *r, const char *fmt, ...) GP_PRINTF(2, 3);
 static void result_fix(struct rule_result *r, const char *fmt, ...)
 {
+    char raw[sizeof(r->fix)];
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(r->fix, sizeof(r->fix), fmt, ap);
+    (void)vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    text_sanitize(r->fix, sizeof(r->fix), raw);
 }
 
 static void result_target(struct rule_result *r, const char *fmt, ...) GP_PRINTF(2, 3);

@@ -763,6 +763,10 @@ enum gp_status settings_resolve(const struct settings *s, const struct settings_
         out->ui = s->ui;
     else
         ui_init(&out->ui);
+    if (!(out->ui.set & SETTINGS_UI_THEME) && settings_env_get(env, "NO_COLOR")) {
+        (void)text_copy(out->ui.theme, sizeof(out->ui.theme), "monochrome");
+        out->no_color = true;
+    }
     if (s)
         out->paths = s->paths;
     if (!(out->paths.set & SETTINGS_PATHS_STATE_DIR)) {
@@ -890,7 +894,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
         }
         settings_profile_get(p, (enum settings_field)f, val, sizeof(val));
         if (!val[0]) {
-            GP_TRY(gp_buf_printf(b, "    # %s: unset\n", settings_field_name((enum settings_field)f)));
+            GP_TRY(gp_buf_printf(b, "    # %s: unset\n",
+                                 settings_field_name((enum settings_field)f)));
             continue;
         }
         if (f == SETTINGS_F_AUTH && eff->token_env)
@@ -908,7 +913,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
 
     const struct settings_ui *ui = &eff->ui;
     GP_TRY(gp_buf_append_str(b, "ui = {\n"));
-    GP_TRY(put_string(b, "  ", "theme", ui->theme, ui_src(ui, SETTINGS_UI_THEME)));
+    GP_TRY(put_string(b, "  ", "theme", ui->theme,
+                      eff->no_color ? "NO_COLOR is set" : ui_src(ui, SETTINGS_UI_THEME)));
     GP_TRY(gp_buf_printf(b, "  refresh_seconds = %d;  # %s\n", ui->refresh_seconds,
                          ui_src(ui, SETTINGS_UI_REFRESH)));
     GP_TRY(gp_buf_printf(b, "  mouse = %s;  # %s\n", ui->mouse ? "true" : "false",

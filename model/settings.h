@@ -93,7 +93,7 @@ bool settings_field_parse(const char *name, enum settings_field *out);
 struct settings_profile {
     char name[SETTINGS_NAME_MAX];
     char endpoint[SETTINGS_URL_MAX];          /* ARM base URL */
-    char authority[SETTINGS_URL_MAX];         /* login host, e.g. https://login.microsoftonline.com */
+    char authority[SETTINGS_URL_MAX];         /* login host: https://login.microsoftonline.com */
     char tenant[SETTINGS_ID_MAX];             /* UUID */
     char subscription[SETTINGS_ID_MAX];       /* UUID */
     char resource_group[SETTINGS_URL_MAX];    /* default -g */
@@ -178,6 +178,7 @@ struct settings_effective {
     enum settings_source src[SETTINGS_F_COUNT];
     bool token_env;                        /* GPUP_TOKEN is set (its value is never copied) */
     bool client_secret_env;                /* GPUP_CLIENT_SECRET is set (likewise) */
+    bool no_color;                         /* NO_COLOR chose the monochrome theme */
     struct settings_ui ui;
     struct settings_paths paths;
     char config_file[SETTINGS_PATH_MAX];   /* the file read or looked for; "" when unknown */
@@ -206,7 +207,7 @@ const char *settings_env_get(const char *const *env, const char *name);
 GP_NODISCARD enum gp_status settings_check_url(const char *url, struct gp_error *err);
 /* 8-4-4-4-12 hex digits. */
 GP_NODISCARD enum gp_status settings_check_uuid(const char *s, struct gp_error *err);
-/* YYYY-MM-DD or YYYY-MM-DD-label (label: lower-case letters and digits), e.g. 2025-09-01-preview. */
+/* YYYY-MM-DD or YYYY-MM-DD-label (lower-case letters and digits): 2025-09-01-preview. */
 GP_NODISCARD enum gp_status settings_check_api_version(const char *s, struct gp_error *err);
 GP_NODISCARD enum gp_status settings_check_refresh(long seconds, struct gp_error *err);
 /* Checks value for the field and stores it in p, marking the field set. Strings only for
@@ -255,7 +256,8 @@ GP_NODISCARD enum gp_status settings_config_path(const char *flag_config, const 
  * file), flags may be NULL. The profile is --profile, else GPUP_PROFILE, else the file's
  * `profile`, else the only profile when there is exactly one, else none. GP_E_CONFIG with
  * "GPUP_ENDPOINT: ..." / "--endpoint: ..." style messages for bad overrides or an unknown
- * profile name. A set GPUP_TOKEN makes auth "token". */
+ * profile name. A set GPUP_TOKEN makes auth "token". A set NO_COLOR makes the theme
+ * "monochrome" unless the file names one. */
 GP_NODISCARD enum gp_status settings_resolve(const struct settings *s,
                                              const struct settings_flags *flags,
                                              const char *const *env,

@@ -13,8 +13,9 @@
 #include "model/cluster.h"
 #include "model/text.h"
 
-#define CL_A "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation/customLocations/a"
-#define CL_B "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation/customLocations/b"
+#define CL_PREFIX "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation"
+#define CL_A CL_PREFIX "/customLocations/a"
+#define CL_B CL_PREFIX "/customLocations/b"
 
 static struct host *add_host(struct cluster *c, const char *name, const char *cl)
 {

@@ -193,6 +193,13 @@ static void test_bad_value(void **state)
                      "(expected YYYY-MM-DD or YYYY-MM-DD-preview)");
     assert_int_equal(load(fx, "\n\nui = { refresh_seconds = 99999; };\n"), GP_E_CONFIG);
     assert_at(fx, 3, "ui.refresh_seconds: must be between 0 (off) and 3600 seconds");
+    assert_int_equal(load(fx, "ui = { refresh_seconds = 99999999999L; };\n"), GP_E_CONFIG);
+    assert_at(fx, 1, "ui.refresh_seconds: must be between 0 (off) and 3600 seconds");
+    assert_int_equal(load(fx, "profiles = { x = {\n partition_size_mb = -5; }; };\n"),
+                     GP_E_CONFIG);
+    assert_at(fx, 2, "profiles.x.partition_size_mb: must be between 1 and 1048576 MB");
+    assert_int_equal(load(fx, "ui = { confirm = \"maybe\"; };\n"), GP_E_CONFIG);
+    assert_at(fx, 1, "ui.confirm: unknown confirm policy (use always, disruptive or never)");
     assert_int_equal(load(fx, "profile = \"prod\";\nprofiles = { lab = { }; };\n"), GP_E_CONFIG);
     assert_at(fx, 1, "profile: \"prod\" is not defined in profiles");
 }
@@ -345,6 +352,51 @@ static void test_secret_file(void **state)
     gp_secret_clear(&sec);
 }
 
+static const char *srcdir(void)
+{
+    const char *d = getenv("GPUP_SRCDIR");
+    return d && *d ? d : ".";
+}
+
+/* The sample config is valid, and gpup(5) documents every profile key. */
+static void test_shipped_docs(void **state)
+{
+    struct fixture *fx = *state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/doc/config.example", srcdir());
+    memset(&fx->warn, 0, sizeof(fx->warn));
+    if (settings_load_file(fx->s, path, true, &fx->warn, &fx->err) != GP_OK)
+        fail_msg("%s", fx->err.message);
+    assert_int_equal(fx->warn.count, 0);
+    assert_int_equal(fx->s->n_profiles, 3);
+    assert_string_equal(fx->s->active, "lab");
+    const struct settings_profile *edge = settings_profile_find(fx->s, "edge");
+    assert_non_null(edge);
+    assert_int_equal(edge->auth, SETTINGS_AUTH_SERVICE_PRINCIPAL);
+    assert_int_equal(edge->partition_size_mb, 4096);
+    assert_int_equal(fx->s->ui.n_keys, 3);
+
+    snprintf(path, sizeof(path), "%s/doc/gpup.5", srcdir());
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char man[65536];
+    size_t n = fread(man, 1, sizeof(man) - 1, f);
+    assert_int_equal(fclose(f), 0);
+    man[n] = '\0';
+    for (unsigned i = 0; i < SETTINGS_F_COUNT; i++) {
+        char entry[128];
+        snprintf(entry, sizeof(entry), ".TP\n.B %s\n", settings_field_name((enum settings_field)i));
+        if (!strstr(man, entry))
+            fail_msg("doc/gpup.5 does not document %s", entry);
+    }
+    for (unsigned i = 0; i < SETTINGS_AUTH_COUNT; i++) {
+        char entry[128];
+        snprintf(entry, sizeof(entry), ".TP\n.B %s\n", settings_auth_name((enum settings_auth)i));
+        if (!strstr(man, entry))
+            fail_msg("doc/gpup.5 does not document auth %s", entry);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_include_reports_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show_after_load_masks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secret_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shipped_docs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,13 +17,16 @@
 #include "model/text.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
-#define MACHINE "/subscriptions/" SUB "/resourceGroups/ml-rg/providers/Microsoft.HybridCompute/machines/vm-017"
+#define RG_PATH "/subscriptions/" SUB "/resourceGroups/ml-rg/providers"
+#define MACHINE RG_PATH "/Microsoft.HybridCompute/machines/vm-017"
 #define VMI MACHINE "/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default"
 #define API "?api-version=2025-09-01-preview"
-#define CL "/subscriptions/" SUB "/resourceGroups/ml-rg/providers/Microsoft.ExtendedLocation/customLocations/cl-seattle"
-#define IMAGE "/subscriptions/" SUB "/resourceGroups/ml-rg/providers/Microsoft.AzureStackHCI/galleryImages/ubuntu-2204"
+#define CL RG_PATH "/Microsoft.ExtendedLocation/customLocations/cl-seattle"
+#define IMAGE RG_PATH "/Microsoft.AzureStackHCI/galleryImages/ubuntu-2204"
 
-#define BODY_ATTACH "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":[{\"assignmentType\":\"GpuP\"}]}}}"
+#define BODY_ATTACH                                                                            \
+    "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":"                           \
+    "[{\"assignmentType\":\"GpuP\"}]}}}"
 #define BODY_DETACH "{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":[]}}}"
 
 static const struct plan_options opts = {"2025-09-01-preview", "2024-07-10", false};
@@ -284,6 +287,25 @@ static void test_gpu_change_errors(void **state)
     assert_string_equal(p.vm_id, VMI);
     plan_cleanup(&p);
 
+    /* A resource group with non-ASCII letters is percent-encoded in the path only. */
+    free(vm.resource_group);
+    vm.resource_group = text_dup("ml-\xc3\xbc");
+    assert_int_equal(plan_build_gpu_change(&vm, want_gpup, 1, &opts, &p, &err), GP_OK);
+    assert_string_equal(p.vm_id, "/subscriptions/" SUB "/resourceGroups/ml-\xc3\xbc/providers/"
+                                 "Microsoft.HybridCompute/machines/vm-017/providers/"
+                                 "Microsoft.AzureStackHCI/virtualMachineInstances/default");
+    assert_string_equal(p.steps[0].path, "/subscriptions/" SUB "/resourceGroups/ml-%C3%BC/"
+                                         "providers/Microsoft.HybridCompute/machines/vm-017/"
+                                         "providers/Microsoft.AzureStackHCI/"
+                                         "virtualMachineInstances/default" API);
+    plan_cleanup(&p);
+    /* Ids that would change the request's meaning are refused. */
+    free(vm.resource_group);
+    vm.resource_group = text_dup("ml-rg?x=1#");
+    assert_int_equal(plan_build_gpu_change(&vm, want_gpup, 1, &opts, &p, &err), GP_E_INVALID);
+    assert_string_equal(err.message, "plan: the VM's resource id is not a path");
+    plan_cleanup(&p);
+
     struct plan_options bad = {"2025-09-01-preview&x=1", "2024-07-10", false};
     assert_int_equal(plan_build_gpu_change(&vm, want_gpup, 1, &bad, &p, &err), GP_E_INVALID);
     plan_cleanup(&p);
@@ -534,7 +556,8 @@ static void test_to_json(void **state)
     char *body = cJSON_PrintUnformatted(cJSON_GetObjectItem(s1, "body"));
     assert_string_equal(body, BODY_DETACH);
     free(body);
-    cJSON *before = cJSON_GetObjectItem(root, "before"), *after = cJSON_GetObjectItem(root, "after");
+    cJSON *before = cJSON_GetObjectItem(root, "before");
+    cJSON *after = cJSON_GetObjectItem(root, "after");
     cJSON *bhw = cJSON_GetObjectItem(cJSON_GetObjectItem(before, "properties"), "hardwareProfile");
     cJSON *ahw = cJSON_GetObjectItem(cJSON_GetObjectItem(after, "properties"), "hardwareProfile");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(bhw, "virtualMachineGPUs")), 1);

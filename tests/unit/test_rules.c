@@ -15,7 +15,9 @@
 #include "model/text.h"
 #include "model/vm.h"
 
-#define CL "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation/customLocations/cl-seattle"
+#define CL                                                                                     \
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation/customLocations/"     \
+    "cl-seattle"
 
 /* --- fixtures ---------------------------------------------------------------------------- */
 
@@ -430,6 +432,24 @@ static void test_hostile_text_sanitized(void **state)
     const struct rule_result *r = run(f, RULE_VALID_TYPE);
     assert_int_equal(r->outcome, RULE_FAILED);
     assert_null(strchr(r->reason, '\x1b'));
+
+    /* Names of VMs and hosts too, in reasons and fixes. */
+    f->want[0].type = GPU_ASSIGN_P;
+    free(f->vm.name);
+    f->vm.name = text_dup("vm\x1b[2J");
+    free(f->vm.host_node);
+    f->vm.host_node = text_dup("node\x9b" "31m");
+    free(f->c.hosts[1].name);
+    f->c.hosts[1].name = text_dup("node\x9b" "31m");
+    f->c.hosts[1].gpus[0].partitions_used = 8;
+    f->in.plan_stops_vm = false;
+    run(f, RULE_CAPACITY);
+    assert_string_equal(f->rep.results[RULE_VM_STOPPED].reason,
+                        "vm?[2J is Running; GPUs change only on a stopped VM");
+    assert_string_equal(f->rep.results[RULE_VM_STOPPED].fix,
+                        "Stop vm?[2J first, then change its GPUs");
+    assert_string_equal(f->rep.results[RULE_CAPACITY].reason,
+                        "host node?31m has 0 of 8 partitions free");
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -244,6 +244,18 @@ static void test_resolve_defaults_only(void **state)
     assert_string_equal(e->paths.state_dir, "/h/.local/state/gpup");
     assert_string_equal(e->config_file, "/h/.config/gpup/config");
     assert_false(e->config_loaded);
+    assert_false(e->no_color);
+
+    /* NO_COLOR picks the monochrome theme, unless the file names a theme. */
+    const char *nc[] = {"NO_COLOR=1", NULL};
+    assert_int_equal(settings_resolve(NULL, NULL, nc, e, &err), GP_OK);
+    assert_string_equal(e->ui.theme, "monochrome");
+    assert_true(e->no_color);
+    struct settings *s = settings_new();
+    assert_int_equal(settings_set_theme(&s->ui, "light", &err), GP_OK);
+    assert_int_equal(settings_resolve(s, NULL, nc, e, &err), GP_OK);
+    assert_string_equal(e->ui.theme, "light");
+    settings_free(s);
     free(e);
 }
 

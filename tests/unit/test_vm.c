@@ -106,6 +106,19 @@ static void test_partition_size_spellings(void **state)
     }
 }
 
+/* Text beyond what a JSON number carries exactly would not survive being written back. */
+static void test_partition_size_text_range(void **state)
+{
+    (void)state;
+    struct gp_error err;
+    assert_int_equal(parse_err("{\"properties\":{\"hardwareProfile\":{\"virtualMachineGPUs\":"
+                               "[{\"assignmentType\":\"GpuP\",\"partitionSizeMb\":\"66666666666666666\"}]}}}",
+                               &err),
+                     GP_E_INVALID);
+    assert_string_equal(err.message,
+                        "properties.hardwareProfile.virtualMachineGPUs[0].partitionSizeMb: expected a number");
+}
+
 static void test_unknown_values_kept(void **state)
 {
     (void)state;
@@ -328,6 +341,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doc_example),       cmocka_unit_test(test_partition_size_spellings),
+        cmocka_unit_test(test_partition_size_text_range),
         cmocka_unit_test(test_unknown_values_kept), cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_gpu_summaries),     cmocka_unit_test(test_wrong_types_name_the_path),
         cmocka_unit_test(test_hostile_documents), cmocka_unit_test(test_id_parse),
