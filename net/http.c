@@ -54,6 +54,7 @@ void http_response_cleanup(struct http_response *r)
     free(r->request_id);
     free(r->correlation_id);
     free(r->content_type);
+    free(r->www_authenticate);
     memset(r, 0, sizeof(*r));
 }
 
@@ -240,9 +241,18 @@ enum gp_status http_send(struct http_client *c, const struct http_request *req, 
     bool ok_method = r.method && r.method[0] && strlen(r.method) < 16;
     for (const char *p = r.method; ok_method && *p; p++)
         ok_method = *p >= 'A' && *p <= 'Z';
-    if (!ok_method || !http_url_allowed(r.url, why, sizeof(why))) {
+    /* A line break in a header would let a value add headers of its own. */
+    bool ok_headers = !r.bearer || !strpbrk(r.bearer, "\r\n");
+    for (size_t i = 0; ok_headers && i < r.n_headers; i++) {
+        const struct http_header *h = &r.headers[i];
+        ok_headers = h->name && h->value && h->name[0] && !strpbrk(h->name, ": \r\n") &&
+                     !strpbrk(h->value, "\r\n");
+    }
+    if (!ok_method || !ok_headers || !http_url_allowed(r.url, why, sizeof(why))) {
         if (!ok_method)
             (void)text_copy(why, sizeof(why), "invalid method");
+        else if (!ok_headers)
+            (void)text_copy(why, sizeof(why), "invalid header");
         if (http_response_init(&call->refused) != GP_OK)
             goto nomem;
         call->refused.transport = GP_E_INVALID;
@@ -358,6 +368,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
         slot = &x->resp.correlation_id;
     else if (header_is(data, name_len, "Content-Type"))
         slot = &x->resp.content_type;
+    else if (header_is(data, name_len, "WWW-Authenticate"))
+        slot = &x->resp.www_authenticate;
     if (!slot)
         return len;
     size_t vlen = (size_t)(end - v);
@@ -478,6 +490,7 @@ static enum gp_status curl_start(void *tctx, struct http_call *call,
     SETOPT(e, CURLOPT_PIPEWAIT, 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    SETOPT(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (c->ca_bundle)
         SETOPT(e, CURLOPT_CAINFO, c->ca_bundle);
     SETOPT(e, CURLOPT_USERAGENT, HTTP_USER_AGENT);
@@ -510,6 +523,11 @@ static enum gp_status curl_start(void *tctx, struct http_call *call,
         (req->body && !add_header(&x->headers, "Content-Type",
                                   req->content_type ? req->content_type : "application/json")))
         goto fail;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        if (!add_header(&x->headers, h->name, h->value))
+            goto fail;
+    }
     if (req->bearer) {
         size_t n = strlen(req->bearer) + 8;
         char *v = malloc(n);

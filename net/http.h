@@ -25,6 +25,13 @@
 struct http_client;
 struct http_call;
 
+/* An extra request header. The value may be a secret (Authorization: Basic ...): the engine
+ * never logs it and wipes its copies. */
+struct http_header {
+    const char *name;
+    const char *value;
+};
+
 /* A request. Every pointer is borrowed until http_send returns (the engine copies). */
 struct http_request {
     const char *method;            /* "GET", "PUT", "PATCH", "POST", "DELETE" */
@@ -35,6 +42,8 @@ struct http_request {
     const char *bearer;            /* access token or NULL; sent as Authorization, kept nowhere */
     const char *client_request_id; /* NULL: a random GUID is generated */
     long timeout_ms;               /* whole request; 0: the client's default */
+    const struct http_header *headers; /* extra headers (login endpoints: Metadata, Basic) */
+    size_t n_headers;
 };
 
 /* An answer, or a transport failure (status 0). Owned by the engine and borrowed by the
@@ -54,6 +63,7 @@ struct http_response {
     char *request_id;           /* x-ms-request-id */
     char *correlation_id;       /* x-ms-correlation-request-id */
     char *content_type;         /* Content-Type */
+    char *www_authenticate;     /* WWW-Authenticate (managed identity's key file realm) */
     char client_request_id[64]; /* the x-ms-client-request-id that was sent */
 };
 

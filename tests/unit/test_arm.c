@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
 #include "net/arm.h"
 #include "tests/unit/fake_http.h"
 
@@ -383,6 +387,7 @@ struct raw {
     int calls;
     struct http_response r;
     char crid[64];
+    char wwwauth[64];
 };
 
 static void on_raw(void *ctx, const struct http_response *resp)
@@ -394,6 +399,8 @@ static void on_raw(void *ctx, const struct http_response *resp)
     x->r.request_sent = resp->request_sent;
     memcpy(x->r.error, resp->error, sizeof(x->r.error));
     (void)text_copy(x->crid, sizeof(x->crid), resp->client_request_id);
+    (void)text_copy(x->wwwauth, sizeof(x->wwwauth),
+                    resp->www_authenticate ? resp->www_authenticate : "");
 }
 
 /* The real libcurl transport: a refused connection on loopback is a transport failure that
@@ -429,6 +436,232 @@ static void test_curl_refused_connection(void **state)
     loop_free(l);
 }
 
+/* --- the libcurl transport against a local HTTP server ----------------------------------- */
+
+struct server {
+    struct MHD_Daemon *d;
+    unsigned short port;
+    int hits;
+    int busy_left;
+    char auth[128], crid[64], agent[64], method[16], body[256], metadata[16];
+    char *big;
+};
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *con, const char *url,
+                             const char *method, const char *version, const char *upload,
+                             size_t *upload_size, void **con_cls)
+{
+    struct server *s = cls;
+    (void)version;
+    if (!*con_cls) {
+        *con_cls = s;
+        s->body[0] = '\0';
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t have = strlen(s->body), n = *upload_size;
+        if (n > sizeof(s->body) - 1 - have)
+            n = sizeof(s->body) - 1 - have;
+        memcpy(s->body + have, upload, n);
+        s->body[have + n] = '\0';
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    s->hits++;
+    const char *v;
+    v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+    (void)text_copy(s->auth, sizeof(s->auth), v ? v : "");
+    v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "x-ms-client-request-id");
+    (void)text_copy(s->crid, sizeof(s->crid), v ? v : "");
+    v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "User-Agent");
+    (void)text_copy(s->agent, sizeof(s->agent), v ? v : "");
+    (void)text_copy(s->method, sizeof(s->method), method);
+    v = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Metadata");
+    (void)text_copy(s->metadata, sizeof(s->metadata), v ? v : "");
+    struct MHD_Response *r;
+    unsigned code = 200;
+    if (str_eq(url, "/identity")) {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "WWW-Authenticate", "Basic realm=/var/opt/azcmagent/t.key");
+        code = 401;
+    } else if (str_eq(url, "/big")) {
+        r = MHD_create_response_from_buffer(9u * 1024u * 1024u, s->big, MHD_RESPMEM_PERSISTENT);
+    } else if (str_eq(url, "/busy") && s->busy_left > 0) {
+        s->busy_left--;
+        static char busy[] = "{\"error\":{\"code\":\"ServerBusy\",\"message\":\"wait\"}}";
+        r = MHD_create_response_from_buffer(strlen(busy), busy, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Retry-After", "0");
+        code = 503;
+    } else {
+        static char ok[] = "{\"ok\":true}";
+        r = MHD_create_response_from_buffer(strlen(ok), ok, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Location", "http://127.0.0.1/op?x=1");
+        MHD_add_response_header(r, "Azure-AsyncOperation", "http://127.0.0.1/async");
+        MHD_add_response_header(r, "Retry-After", "3");
+        MHD_add_response_header(r, "x-ms-request-id", "srv-req");
+        MHD_add_response_header(r, "x-ms-correlation-request-id", "srv-corr");
+        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+        code = str_eq(method, "PUT") ? 201 : 200;
+    }
+    enum MHD_Result ret = MHD_queue_response(con, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void server_start(struct server *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->big = malloc(9u * 1024u * 1024u);
+    assert_non_null(s->big);
+    memset(s->big, 'x', 9u * 1024u * 1024u);
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* loopback only, any free port */
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, serve, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+    assert_non_null(s->d);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    assert_non_null(info);
+    s->port = info->port;
+}
+
+static void server_stop(struct server *s)
+{
+    MHD_stop_daemon(s->d);
+    free(s->big);
+}
+
+struct full {
+    int calls;
+    int status;
+    bool failed;
+    struct gp_error err;
+    char body[64], location[64], async_op[64], request_id[32], ctype[64];
+    int64_t retry_after_ms;
+    struct arm_client *arm;
+};
+
+static void on_full(void *ctx, const struct http_response *resp, const struct gp_error *err)
+{
+    struct full *f = ctx;
+    f->calls++;
+    f->failed = err != NULL;
+    if (err)
+        f->err = *err;
+    if (!resp)
+        return;
+    f->status = resp->status;
+    (void)text_copy(f->body, sizeof(f->body), resp->body);
+    (void)text_copy(f->location, sizeof(f->location), resp->location ? resp->location : "");
+    (void)text_copy(f->async_op, sizeof(f->async_op),
+                    resp->async_operation ? resp->async_operation : "");
+    (void)text_copy(f->request_id, sizeof(f->request_id), resp->request_id ? resp->request_id : "");
+    (void)text_copy(f->ctype, sizeof(f->ctype), resp->content_type ? resp->content_type : "");
+    f->retry_after_ms = arm_retry_after_ms(f->arm, resp);
+}
+
+static void run_until(struct gp_loop *l, const int *calls)
+{
+    for (int i = 0; i < 10000 && *calls == 0; i++)
+        assert_int_equal(loop_run_once(l, 1000), GP_OK);
+    assert_int_equal(*calls, 1);
+}
+
+static void test_curl_against_local_server(void **state)
+{
+    (void)state;
+    struct server s;
+    server_start(&s);
+    struct gp_loop *l;
+    assert_int_equal(loop_new(&l), GP_OK);
+    char ep[64];
+    snprintf(ep, sizeof(ep), "http://127.0.0.1:%u", s.port);
+    struct arm_options o = {.endpoint = ep};
+    struct arm_client *arm;
+    struct gp_error err;
+    assert_int_equal(
+        arm_client_new(l, &o, &arm_static_token_ops, (void *)"sekrit", &arm, &err), GP_OK);
+
+    /* What the server receives, and what comes back. */
+    struct full f = {.arm = arm};
+    const char *body = "{\"properties\":{\"hardwareProfile\":{}}}";
+    assert_int_equal(arm_request(arm, "PUT", "/vm?api-version=1", body, strlen(body), on_full, &f,
+                                 NULL, &err),
+                     GP_OK);
+    run_until(l, &f.calls);
+    assert_false(f.failed);
+    assert_int_equal(f.status, 201);
+    assert_string_equal(s.method, "PUT");
+    assert_string_equal(s.body, body);
+    assert_string_equal(s.auth, "Bearer sekrit");
+    assert_string_equal(s.agent, "gpup/0.1");
+    assert_int_equal(strlen(s.crid), 36);
+    assert_string_equal(f.body, "{\"ok\":true}");
+    assert_string_equal(f.location, "http://127.0.0.1/op?x=1");
+    assert_string_equal(f.async_op, "http://127.0.0.1/async");
+    assert_string_equal(f.request_id, "srv-req");
+    assert_string_equal(f.ctype, "application/json; charset=utf-8");
+    assert_int_equal(f.retry_after_ms, 3000);
+
+    /* POST without a body still works (actions). */
+    struct full p = {.arm = arm};
+    assert_int_equal(arm_request(arm, "POST", "/vm/stop", NULL, 0, on_full, &p, NULL, &err),
+                     GP_OK);
+    run_until(l, &p.calls);
+    assert_false(p.failed);
+    assert_string_equal(s.method, "POST");
+
+    /* A 503 with Retry-After: 0 is retried at once, with the same request id. */
+    s.busy_left = 1;
+    struct full b = {.arm = arm};
+    int hits = s.hits;
+    assert_int_equal(arm_request(arm, "GET", "/busy", NULL, 0, on_full, &b, NULL, &err), GP_OK);
+    run_until(l, &b.calls);
+    assert_false(b.failed);
+    assert_int_equal(s.hits, hits + 2);
+
+    /* An answer past 8 MiB is cut off and refused, not retried. */
+    struct full g = {.arm = arm};
+    hits = s.hits;
+    assert_int_equal(arm_request(arm, "GET", "/big", NULL, 0, on_full, &g, NULL, &err), GP_OK);
+    run_until(l, &g.calls);
+    assert_true(g.failed);
+    assert_int_equal(g.err.status, GP_E_TOO_LARGE);
+    assert_string_equal(g.err.message, "answer larger than 8 MiB");
+    assert_int_equal(s.hits, hits + 1);
+
+    /* Extra headers (login endpoints) are sent; WWW-Authenticate comes back. */
+    struct http_client *hc;
+    assert_int_equal(http_client_new(l, NULL, &hc), GP_OK);
+    char url[96];
+    snprintf(url, sizeof(url), "http://localhost:%u/identity", s.port);
+    const struct http_header hdrs[] = {{"Metadata", "true"}, {"Authorization", "Basic abc"}};
+    struct http_request req = {.method = "GET", .url = url, .headers = hdrs, .n_headers = 2};
+    struct raw x = {0};
+    assert_int_equal(http_send(hc, &req, on_raw, &x, NULL), GP_OK);
+    run_until(l, &x.calls);
+    assert_int_equal(x.r.status, 401);
+    assert_string_equal(x.wwwauth, "Basic realm=/var/opt/azcmagent/t.key");
+    assert_string_equal(s.metadata, "true");
+    assert_string_equal(s.auth, "Basic abc");
+    /* A line break in a header value is refused before anything is sent. */
+    const struct http_header evil[] = {{"Metadata", "true\r\nX-Evil: 1"}};
+    struct http_request bad = {.method = "GET", .url = url, .headers = evil, .n_headers = 1};
+    struct raw y = {0};
+    hits = s.hits;
+    assert_int_equal(http_send(hc, &bad, on_raw, &y, NULL), GP_OK);
+    run_until(l, &y.calls);
+    assert_int_equal(y.r.transport, GP_E_INVALID);
+    assert_string_equal(y.r.error, "invalid header");
+    assert_int_equal(s.hits, hits);
+    http_client_free(hc);
+
+    arm_client_free(arm);
+    loop_free(l);
+    server_stop(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_cancel_during_backoff),
         cmocka_unit_test(test_url_rules),
         cmocka_unit_test(test_curl_refused_connection),
+        cmocka_unit_test(test_curl_against_local_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,9 @@
 #define VMI "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/" \
             "vm-1/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default"
 #define Q "?api-version=2025-09-01-preview"
-#define OP EP "/subscriptions/s1/providers/Microsoft.AzureStackHCI/locations/x/operationStatuses/op1" Q
-#define LOC EP "/subscriptions/s1/providers/Microsoft.AzureStackHCI/locations/x/operationResults/op1" Q
+#define OPS EP "/subscriptions/s1/providers/Microsoft.AzureStackHCI/locations/x"
+#define OP OPS "/operationStatuses/op1" Q
+#define LOC OPS "/operationResults/op1" Q
 #define VM_OK "{\"id\":\"vm\",\"properties\":{\"provisioningState\":\"Succeeded\"}}"
 
 static double half(void *ctx)
