@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model/text.h"
 
@@ -104,6 +105,11 @@ static void step_cleanup(struct journal_step *s)
     free(s->body);
     free(s->summary);
     memset(s, 0, sizeof(*s));
+}
+
+bool journal_op_needs_attention(const struct journal_op *op)
+{
+    return op->state == JOP_UNFINISHED || op->state == JOP_FAILED;
 }
 
 void journal_op_init(struct journal_op *op)
@@ -484,6 +490,24 @@ static bool path_ok(const char *p)
     return true;
 }
 
+/* A step's path must address the operation's own VM: it starts with the VM id up to its
+ * "/providers/Microsoft.AzureStackHCI" part (the Arc machine), so an edited journal cannot
+ * send a resume to another resource. */
+static bool path_in_vm(const char *path, const char *vm_id)
+{
+    static const char ext[] = "/providers/microsoft.azurestackhci";
+    size_t n = strlen(vm_id), e = sizeof(ext) - 1;
+    for (size_t i = 0; i + e <= n; i++) {
+        if (strncasecmp(vm_id + i, ext, e) == 0) {
+            n = i;
+            break;
+        }
+    }
+    if (strncasecmp(path, vm_id, n) != 0)
+        return false;
+    return path[n] == '\0' || path[n] == '/' || path[n] == '?';
+}
+
 static char *dup_sanitized(const char *s, size_t cap)
 {
     if (!s)
@@ -600,7 +624,8 @@ static enum gp_status parse_op_begin(const cJSON *o, const char *id, int64_t t,
             const char *path = get_str(it, "path");
             const char *body = get_str(it, "body");
             if (sk < 0 || !method || strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0 ||
-                !path_ok(path) || (body && strlen(body) > JOURNAL_LINE_MAX))
+                !path_ok(path) || !path_in_vm(path, vm_id) ||
+                (body && strlen(body) > JOURNAL_LINE_MAX))
                 goto fail;
             s->kind = (enum plan_step_kind)sk;
             s->method = method;
@@ -806,6 +831,91 @@ const struct journal_op *journal_ops_find(const struct journal_ops *list, const 
         return NULL;
     }
     return hit;
+}
+
+static const char *step_state_text(const struct journal_step *s)
+{
+    if (s->ended)
+        return journal_outcome_name(s->outcome);
+    return s->begun ? "interrupted" : "pending";
+}
+
+static bool add_index_or_null(cJSON *o, const char *key, size_t index, size_t n)
+{
+    if (index < n)
+        return cJSON_AddNumberToObject(o, key, (double)(index + 1)) != NULL;
+    return cJSON_AddNullToObject(o, key) != NULL;
+}
+
+static bool op_to_json(cJSON *arr, const struct journal_op *op)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        return false;
+    }
+    const char *kind = (unsigned)op->kind < PLAN_KIND_COUNT ? plan_kind_names[op->kind] : "?";
+    cJSON *steps;
+    if (!cJSON_AddStringToObject(o, "id", op->id) || !cJSON_AddStringToObject(o, "kind", kind) ||
+        !cJSON_AddStringToObject(o, "vmName", op->vm_name ? op->vm_name : "") ||
+        !cJSON_AddStringToObject(o, "vmId", op->vm_id ? op->vm_id : "") ||
+        !cJSON_AddStringToObject(o, "state", journal_op_state_name(op->state)) ||
+        !cJSON_AddBoolToObject(o, "needsAttention", journal_op_needs_attention(op)) ||
+        !cJSON_AddNumberToObject(o, "started", (double)op->started) ||
+        !cJSON_AddNumberToObject(o, "updated", (double)op->updated) ||
+        !cJSON_AddNumberToObject(o, "ageSeconds", (double)op->age_s) ||
+        !cJSON_AddStringToObject(o, "power", power_text(op->last_power)) ||
+        !add_index_or_null(o, "nextStep", op->next_step, op->n_steps) ||
+        !add_index_or_null(o, "failedStep", op->failed_step, op->n_steps))
+        return false;
+    if (op->failed_step < op->n_steps) {
+        if (!cJSON_AddStringToObject(o, "error", op->steps[op->failed_step].error))
+            return false;
+    } else if (!cJSON_AddNullToObject(o, "error")) {
+        return false;
+    }
+    if (!(steps = cJSON_AddArrayToObject(o, "steps")))
+        return false;
+    for (size_t i = 0; i < op->n_steps; i++) {
+        const struct journal_step *s = &op->steps[i];
+        cJSON *it = cJSON_CreateObject();
+        if (!it || !cJSON_AddItemToArray(steps, it)) {
+            cJSON_Delete(it);
+            return false;
+        }
+        if (!cJSON_AddNumberToObject(it, "index", (double)(i + 1)) ||
+            !cJSON_AddStringToObject(it, "kind", step_kind_names[s->kind]) ||
+            !cJSON_AddStringToObject(it, "method", s->method ? s->method : "") ||
+            !cJSON_AddStringToObject(it, "summary", s->summary ? s->summary : "") ||
+            !cJSON_AddStringToObject(it, "state", step_state_text(s)))
+            return false;
+    }
+    return true;
+}
+
+enum gp_status journal_ops_to_json(const struct journal_ops *list, bool attention_only,
+                                   char **out_json)
+{
+    *out_json = NULL;
+    cJSON *arr = cJSON_CreateArray();
+    if (!arr)
+        return GP_E_NOMEM;
+    for (size_t i = 0; i < list->n; i++) {
+        if (attention_only && !journal_op_needs_attention(&list->ops[i]))
+            continue;
+        if (!op_to_json(arr, &list->ops[i])) {
+            cJSON_Delete(arr);
+            return GP_E_NOMEM;
+        }
+    }
+    char *text = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    if (!text)
+        return GP_E_NOMEM;
+    /* Hand over a malloc'ed copy: callers free() it, whatever cJSON's allocator. */
+    *out_json = text_dup(text);
+    cJSON_free(text);
+    return *out_json ? GP_OK : GP_E_NOMEM;
 }
 
 const char *journal_op_describe(const struct journal_op *op, char *buf, size_t n)

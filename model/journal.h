@@ -95,6 +95,10 @@ struct journal_op {
     int64_t age_s;              /* now - updated (>= 0) */
 };
 
+/* Unfinished and failed operations still need the operator (resume, or a recovery and then
+ * abandon); done and abandoned ones do not. */
+bool journal_op_needs_attention(const struct journal_op *op);
+
 void journal_op_init(struct journal_op *op);
 void journal_op_cleanup(struct journal_op *op);
 
@@ -145,6 +149,14 @@ GP_NODISCARD enum gp_status journal_replay(const char *text, size_t len, int64_t
  * *out_ambiguous (may be NULL) is set when a prefix matched several. */
 const struct journal_op *journal_ops_find(const struct journal_ops *list, const char *id,
                                           bool *out_ambiguous);
+
+/* The operations as a JSON array for `gpup ops list -o json` (attention_only: unfinished and
+ * failed ones). Each: id, kind, vmName, vmId, state, needsAttention, started, updated, ageSeconds,
+ * power (as last read), nextStep and failedStep (1-based or null), error, steps [{index, kind,
+ * method, summary, state: done|skipped|failed|abandoned|interrupted|pending}]. Caller frees.
+ * GP_E_NOMEM. */
+GP_NODISCARD enum gp_status journal_ops_to_json(const struct journal_ops *list,
+                                               bool attention_only, char **out_json);
 
 /* One line for `gpup ops list` and the console: "gpu-change vm-017: unfinished at step 2/3
  * (PATCH ...)". Writes into buf, returns buf. */

@@ -4,7 +4,6 @@
  * re-enters the machine. One call to the client is outstanding at a time. */
 #include "net/executor.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +310,8 @@ static void on_vm(void *arg, enum gp_status st, const struct vm *vm, const struc
     } else if (ex->ans_err.status == GP_OK) {
         ex->ans_err.status = st;
     }
+    if (ex->ans_st != GP_OK)
+        ex->vm_valid = false; /* an older read is not the VM's real state: report unknown */
     schedule(ex, 0);
 }
 
@@ -336,6 +337,7 @@ static void start_read(struct executor *ex, enum phase ph)
     if (st != GP_OK) {
         ex->in_flight = false;
         ex->ans_st = st;
+        ex->vm_valid = false;
         if (ex->ans_err.status == GP_OK)
             ex->ans_err.status = st;
         schedule(ex, 0);
@@ -586,8 +588,6 @@ static void timer_fire(void *arg)
         after_step(ex);
         return;
     case PH_FINAL:
-        if (ex->ans_st != GP_OK)
-            ex->vm_valid = false; /* report the state as unknown rather than stale */
         if (ex->result.failed_step == SIZE_MAX && ex->result.status == GP_OK)
             finish_ok(ex);
         else
@@ -692,11 +692,20 @@ enum gp_status exec_start(struct gp_loop *loop, const struct exec_client_ops *op
     struct executor *ex;
     GP_TRY(exec_new(loop, ops, client, journal, journal_ctx, opt, progress, done, ctx, &ex, err));
     ex->plan = plan;
-    if (opt && opt->op_id)
-        (void)text_copy(ex->result.op_id, sizeof(ex->result.op_id), opt->op_id); /* ids short */
-    else
+    enum gp_status st = GP_OK;
+    if (opt && opt->op_id) {
+        size_t n = strspn(opt->op_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789-_.");
+        if (n == 0 || opt->op_id[n] != '\0' || n >= sizeof(ex->result.op_id)) {
+            st = gp_error_set(err, GP_E_INVALID, "executor: operation id \"%.60s\" is not valid",
+                              opt->op_id);
+            goto fail;
+        }
+        memcpy(ex->result.op_id, opt->op_id, n + 1);
+    } else {
         make_op_id(ex, ex->result.op_id, sizeof(ex->result.op_id));
-    enum gp_status st = take_lock(ex, opt, err);
+    }
+    st = take_lock(ex, opt, err);
     if (st != GP_OK)
         goto fail;
     struct journal_op op;

@@ -92,7 +92,8 @@ struct exec_result {
 typedef void (*exec_done_fn)(void *ctx, const struct exec_result *r);
 
 struct exec_options {
-    const char *op_id;           /* NULL: a new id from the wall clock and pid */
+    const char *op_id;           /* [A-Za-z0-9._-], < JOURNAL_ID_MAX; NULL: a new id from the
+                                    wall clock and pid, "20261125T090722Z-1a2b-1" */
     const char *state_dir;       /* for the lock; NULL: journal_state_dir() */
     bool no_lock;                /* tests only */
     unsigned settle_reads;       /* re-reads of a VM in transition; 0: 40 */
@@ -122,18 +123,23 @@ GP_NODISCARD enum gp_status exec_resume(struct gp_loop *loop, const struct exec_
                                         struct gp_error *err);
 
 /* Interrupt (SIGINT): the call in flight is abandoned, done runs at once with GP_E_CANCELED and
- * the operation stays unfinished in the journal (resumable). No-op once done has run. */
+ * the operation stays unfinished in the journal (resumable). No-op once done has run. Call it
+ * from the loop (a signal watcher, a key handler), not from inside the progress callback. */
 void exec_cancel(struct executor *ex);
 
 /* Frees the executor (cancelling it first when still running, without calling done); releases
- * the lock. May be called from the done callback. NULL is a no-op. */
+ * the lock. May be called from the done callback, not from the progress callback. NULL is a
+ * no-op. */
 void exec_free(struct executor *ex);
 
 /* The operation id (for "gpup ops resume ID"). */
 const char *exec_op_id(const struct executor *ex);
 
 /* Appends "op-end abandoned" for an operation the operator chose to leave (recovery "Leave it
- * ..." or "Start again without the change"), so it is no longer offered for resume. */
+ * ..." or "Start again without the change"), so it is no longer offered for resume.
+ * The recoveries map to: RECOVER_RETRY -> exec_resume of the journaled operation (it retries
+ * the failed step, after re-reading the VM); RECOVER_START_UNCHANGED -> a new power plan
+ * (plan_build_power STEP_START) run with exec_start, then this; RECOVER_LEAVE -> this. */
 GP_NODISCARD enum gp_status exec_journal_abandon(exec_journal_fn journal, void *journal_ctx,
                                                  const char *op_id, int64_t now,
                                                  struct gp_error *err);

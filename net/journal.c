@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -23,8 +24,8 @@ enum gp_status journal_state_dir(char *out, size_t n, struct gp_error *err)
     } else {
         const char *home = getenv("HOME");
         if (!home || home[0] != '/')
-            return gp_error_set(err, GP_E_CONFIG,
-                                "no state directory: set XDG_STATE_HOME or HOME to an absolute path");
+            return gp_error_set(err, GP_E_CONFIG, "no state directory: set XDG_STATE_HOME or "
+                                                  "HOME to an absolute path");
         w = snprintf(out, n, "%s/.local/state/gpup", home);
     }
     if (w < 0 || (size_t)w >= n)
@@ -96,6 +97,15 @@ static enum gp_status write_all(int fd, const char *data, size_t n, const char *
     return GP_OK;
 }
 
+/* Several gpup processes (different VMs) may share the journal: each append, and the repair of
+ * a torn last line, runs under an exclusive flock so one never splits another's line. It is
+ * held only for one write and its fsync, so the wait is bounded by a disk flush. */
+static void journal_lock(int fd, int op)
+{
+    while (flock(fd, op) != 0 && errno == EINTR)
+        continue; /* another failure (ENOLCK) leaves the write unlocked, as before */
+}
+
 static enum gp_status journal_path(char *out, size_t n, const char *dir, struct gp_error *err)
 {
     int w = snprintf(out, n, "%s/%s", dir, JOURNAL_FILE_NAME);
@@ -129,13 +139,15 @@ enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
             close(dfd);
         }
     } else if (sb.st_size > 0) {
+        journal_lock(fd, LOCK_EX);
         char last = '\n';
-        if (pread(fd, &last, 1, sb.st_size - 1) == 1 && last != '\n') {
+        if (fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+            pread(fd, &last, 1, sb.st_size - 1) == 1 && last != '\n')
             st = write_all(fd, "\n", 1, jf->path, err);
-            if (st != GP_OK) {
-                close(fd);
-                return st;
-            }
+        journal_lock(fd, LOCK_UN);
+        if (st != GP_OK) {
+            close(fd);
+            return st;
         }
     }
     jf->fd = fd;
@@ -166,7 +178,10 @@ enum gp_status journal_file_append(struct journal_file *jf, const char *line,
         return gp_error_set(err, GP_E_IO, "journal is not open");
     if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1))
         return gp_error_set(err, GP_E_INVALID, "journal record must be one whole line");
-    return write_all(jf->fd, line, n, jf->path, err);
+    journal_lock(jf->fd, LOCK_EX);
+    enum gp_status st = write_all(jf->fd, line, n, jf->path, err);
+    journal_lock(jf->fd, LOCK_UN);
+    return st;
 }
 
 enum gp_status journal_file_sink(void *ctx, const char *line, struct gp_error *err)
@@ -229,5 +244,22 @@ enum gp_status journal_file_read(const char *dir, char **out_text, size_t *out_l
 done:
     free(text);
     close(fd);
+    return st;
+}
+
+enum gp_status journal_file_load(const char *dir, int64_t now, struct journal_ops *out,
+                                 struct gp_error *err)
+{
+    journal_ops_init(out);
+    char def[4096];
+    if (!dir) {
+        GP_TRY(journal_state_dir(def, sizeof(def), err));
+        dir = def;
+    }
+    char *text;
+    size_t len;
+    GP_TRY(journal_file_read(dir, &text, &len, err));
+    enum gp_status st = journal_replay(text, len, now, out, err);
+    free(text);
     return st;
 }

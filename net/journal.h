@@ -8,6 +8,9 @@
 #define GPUP_NET_JOURNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "model/journal.h"
 
 #include "model/status.h"
 
@@ -48,5 +51,10 @@ GP_NODISCARD enum gp_status journal_file_sink(void *ctx, const char *line, struc
  * GP_E_IO, GP_E_NOMEM. */
 GP_NODISCARD enum gp_status journal_file_read(const char *dir, char **out_text, size_t *out_len,
                                               struct gp_error *err);
+
+/* Reads the journal in dir (NULL: journal_state_dir()) and replays it (model/journal) into
+ * *out (initialised here; free with journal_ops_cleanup). now is the wall clock. */
+GP_NODISCARD enum gp_status journal_file_load(const char *dir, int64_t now,
+                                              struct journal_ops *out, struct gp_error *err);
 
 #endif

@@ -108,3 +108,15 @@ void vm_lock_release(struct vm_lock *lk)
     }
     lk->fd = -1;
 }
+
+bool vm_lock_is_held(const char *state_dir, const char *vm_id, long *out_pid)
+{
+    struct vm_lock lk;
+    long pid = 0;
+    enum gp_status st = vm_lock_acquire(&lk, state_dir, vm_id, NULL, &pid, NULL);
+    if (out_pid)
+        *out_pid = st == GP_E_BUSY ? pid : 0;
+    if (st == GP_OK)
+        vm_lock_release(&lk);
+    return st == GP_E_BUSY;
+}

@@ -7,6 +7,7 @@
 #ifndef GPUP_NET_LOCK_H
 #define GPUP_NET_LOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model/status.h"
@@ -27,6 +28,11 @@ void vm_lock_file_name(const char *vm_id, char *out, size_t n);
 GP_NODISCARD enum gp_status vm_lock_acquire(struct vm_lock *lk, const char *state_dir,
                                             const char *vm_id, const char *vm_name,
                                             long *out_holder_pid, struct gp_error *err);
+/* Whether another open holds the VM's lock right now (for `gpup ops list`: an unfinished
+ * operation that a live gpup is still running is not offered for resume). *out_pid (may be
+ * NULL) gets the holder's pid, 0 when unknown or free. Errors count as not held. */
+bool vm_lock_is_held(const char *state_dir, const char *vm_id, long *out_pid);
+
 /* Releases (closes) the lock; the file stays. Idempotent. */
 void vm_lock_release(struct vm_lock *lk);
 

@@ -158,6 +158,9 @@ static void fake_step_fire(void *arg)
         set_gpus(&f->vm, f->desired, f->n_desired);
         break;
     case STEP_RESTART:
+        f->vm.power = POWER_RUNNING;
+        f->transition = POWER_STARTING;
+        break;
     case STEP_CREATE_MACHINE:
     case STEP_CREATE_VMI:
     case PLAN_STEP_KIND_COUNT:
@@ -429,7 +432,11 @@ static void test_stopped_vm_patch_only(void **state)
     assert_int_equal(f.calls[STEP_STOP] + f.calls[STEP_START], 0);
     assert_int_equal(f.calls[STEP_PATCH_GPUS], 1);
     assert_int_equal(r.result.power, POWER_STOPPED);
-    assert_true(r.result.op_id[0] != '\0'); /* generated */
+    /* generated: "20261125T090722Z-<pid>-<n>" */
+    assert_true(strlen(r.result.op_id) > 18);
+    assert_int_equal(r.result.op_id[8], 'T');
+    assert_int_equal(r.result.op_id[15], 'Z');
+    assert_int_equal(r.result.op_id[16], '-');
     static const char *const want[] = {"op-begin", "step-begin 0", "step-end 0 done Stopped",
                                        "op-end done"};
     assert_records(&j, want, 4);
@@ -734,6 +741,11 @@ static void test_lock_busy(void **state)
     assert_null(ex);
     assert_int_equal(j.n, 0); /* not even journaled */
     assert_non_null(strstr(err.message, "vm-017 is being changed by another gpup (pid"));
+    o.op_id = "bad id;rm";
+    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
+                                &ex, &err),
+                     GP_E_INVALID);
+    assert_string_equal(err.message, "executor: operation id \"bad id;rm\" is not valid");
     vm_lock_release(&held);
     plan_cleanup(&p);
     vm_cleanup(&f.vm);
@@ -924,9 +936,92 @@ static void test_resume_failed_retries_failed_step(void **state)
     assert_int_equal(ops.ops[0].state, JOP_DONE);
     journal_ops_cleanup(&ops);
     exec_free(r2.ex);
+    plan_cleanup(&p);
+    vm_cleanup(&f.vm);
+    loop_free(l);
+}
 
-    /* "Leave it stopped" closes an operation for good. */
-    assert_int_equal(exec_journal_abandon(mem_sink, &j, "nope", 5, NULL), GP_OK);
+/* "Leave it stopped" closes a failed operation for good: it is no longer resumable. */
+static void test_abandon(void **state)
+{
+    (void)state;
+    struct gp_loop *l;
+    assert_int_equal(loop_new(&l), GP_OK);
+    loop_use_virtual_clock(l);
+    struct fake f;
+    fake_init(&f, l, POWER_RUNNING);
+    f.desired = &gpu_p;
+    f.n_desired = 1;
+    f.fail_kind = STEP_PATCH_GPUS;
+    struct plan p;
+    build_attach(&f, &p);
+    struct mem_journal j = {.len = 0, .fake = &f};
+    struct run r = {.done = false};
+    struct exec_options o = opts();
+    o.op_id = "op-ab";
+    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
+                                &r.ex, NULL),
+                     GP_OK);
+    run_loop(l, &r);
+    exec_free(r.ex);
+    assert_int_equal(exec_journal_abandon(mem_sink, &j, "op-ab", 5000, NULL), GP_OK);
+    struct journal_ops ops;
+    assert_int_equal(journal_replay(j.text, j.len, 5000, &ops, NULL), GP_OK);
+    assert_int_equal(ops.ops[0].state, JOP_ABANDONED);
+    struct run r2 = {.done = false};
+    struct gp_error err;
+    struct executor *ex = NULL;
+    assert_int_equal(exec_resume(l, &fake_ops, &f, mem_sink, &j, &ops.ops[0], &o, on_progress,
+                                 on_done, &r2, &ex, &err),
+                     GP_E_INVALID);
+    assert_null(ex);
+    assert_string_equal(err.message, "operation op-ab is abandoned; there is nothing to resume");
+    journal_ops_cleanup(&ops);
+    plan_cleanup(&p);
+    vm_cleanup(&f.vm);
+    loop_free(l);
+}
+
+/* A restart cut by a kill after its step-begin: the VM is running, so it is not restarted
+ * again; a restart that was never begun runs once. */
+static void test_restart_resume(void **state)
+{
+    (void)state;
+    struct gp_loop *l;
+    assert_int_equal(loop_new(&l), GP_OK);
+    loop_use_virtual_clock(l);
+    struct fake f;
+    fake_init(&f, l, POWER_RUNNING);
+    struct plan p;
+    plan_init(&p);
+    assert_int_equal(plan_build_power(&f.vm, STEP_RESTART, &popt, &p, NULL), GP_OK);
+    struct mem_journal j = {.len = 0, .fake = &f};
+    struct run r = {.done = false};
+    struct exec_options o = opts();
+    o.op_id = "op-rs";
+    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
+                                &r.ex, NULL),
+                     GP_OK);
+    run_loop(l, &r);
+    assert_int_equal(r.result.status, GP_OK);
+    assert_int_equal(f.calls[STEP_RESTART], 1); /* a running VM is restarted when asked */
+    exec_free(r.ex);
+    for (size_t k = 1; k <= 2; k++) { /* after op-begin, after step-begin */
+        memset(f.calls, 0, sizeof(f.calls));
+        struct mem_journal j2 = {.len = j.ends[k - 1], .fake = &f};
+        memcpy(j2.text, j.text, j2.len);
+        struct journal_ops ops;
+        assert_int_equal(journal_replay(j2.text, j2.len, 0, &ops, NULL), GP_OK);
+        struct run r2 = {.done = false};
+        assert_int_equal(exec_resume(l, &fake_ops, &f, mem_sink, &j2, &ops.ops[0], &o,
+                                     on_progress, on_done, &r2, &r2.ex, NULL),
+                         GP_OK);
+        journal_ops_cleanup(&ops);
+        run_loop(l, &r2);
+        assert_int_equal(r2.result.status, GP_OK);
+        assert_int_equal(f.calls[STEP_RESTART], k == 1 ? 1 : 0);
+        exec_free(r2.ex);
+    }
     plan_cleanup(&p);
     vm_cleanup(&f.vm);
     loop_free(l);
@@ -964,6 +1059,8 @@ int main(void)
         cmocka_unit_test(test_interrupt_leaves_unfinished),
         cmocka_unit_test(test_resume_after_kill_at_each_record),
         cmocka_unit_test(test_resume_failed_retries_failed_step),
+        cmocka_unit_test(test_abandon),
+        cmocka_unit_test(test_restart_resume),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

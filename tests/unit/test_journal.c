@@ -212,6 +212,7 @@ static void test_failed_step_then_resumed(void **state)
     assert_int_equal(journal_replay(t.data, t.len, 2000, &ops, NULL), GP_OK);
     const struct journal_op *op = &ops.ops[0];
     assert_int_equal(op->state, JOP_FAILED);
+    assert_true(journal_op_needs_attention(op));
     assert_int_equal(op->failed_step, 1);
     assert_int_equal(op->next_step, 1);
     assert_int_equal(op->last_power, POWER_STOPPED);
@@ -250,6 +251,40 @@ static void test_failed_step_then_resumed(void **state)
 }
 
 /* A write cut short leaves half a line at the end: it is ignored, the rest stands. */
+static void test_ops_json(void **state)
+{
+    (void)state;
+    struct text t;
+    whole_run(&t, true);
+    struct journal_ops ops;
+    assert_int_equal(journal_replay(t.data, t.len, 1013, &ops, NULL), GP_OK);
+    char *json;
+    assert_int_equal(journal_ops_to_json(&ops, true, &json), GP_OK);
+    assert_string_equal(
+        json, "[{\"id\":\"op-1\",\"kind\":\"gpu-change\",\"vmName\":\"vm-017\",\"vmId\":\"" VMID
+              "\",\"state\":\"failed\",\"needsAttention\":true,\"started\":1000,"
+              "\"updated\":1003,\"ageSeconds\":10,\"power\":\"Stopped\",\"nextStep\":2,"
+              "\"failedStep\":2,\"error\":\"409 VmMustBeStopped: the VM must be stopped\","
+              "\"steps\":[{\"index\":1,\"kind\":\"stop\",\"method\":\"POST\",\"summary\":"
+              "\"Stop vm-017 and wait until Stopped\",\"state\":\"done\"},{\"index\":2,"
+              "\"kind\":\"patch-gpus\",\"method\":\"PATCH\",\"summary\":\"Attach GPU-P to "
+              "vm-017\",\"state\":\"failed\"},{\"index\":3,\"kind\":\"start\",\"method\":"
+              "\"POST\",\"summary\":\"Start vm-017 and wait until Running\",\"state\":"
+              "\"pending\"}]}]");
+    free(json);
+    journal_ops_cleanup(&ops);
+    whole_run(&t, false);
+    assert_int_equal(journal_replay(t.data, t.len, 1013, &ops, NULL), GP_OK);
+    assert_int_equal(journal_ops_to_json(&ops, true, &json), GP_OK);
+    assert_string_equal(json, "[]");
+    free(json);
+    assert_int_equal(journal_ops_to_json(&ops, false, &json), GP_OK);
+    assert_non_null(strstr(json, "\"state\":\"done\",\"needsAttention\":false"));
+    assert_non_null(strstr(json, "\"nextStep\":null,\"failedStep\":null,\"error\":null"));
+    free(json);
+    journal_ops_cleanup(&ops);
+}
+
 static void test_torn_last_line(void **state)
 {
     (void)state;
@@ -316,6 +351,12 @@ static void test_hostile_lines(void **state)
         "{\"rec\":\"op-begin\",\"op\":\"op-3\",\"t\":5,\"kind\":\"power\",\"vm_id\":\"/x\","
         "\"vm_name\":\"x\",\"before\":{},\"steps\":[{\"kind\":\"stop\",\"method\":\"DELETE\","
         "\"path\":\"/x\"}]}\n",
+        /* a step that addresses another VM than the operation's */
+        "{\"rec\":\"op-begin\",\"op\":\"op-7\",\"t\":5,\"kind\":\"power\",\"vm_id\":"
+        "\"/subscriptions/s/resourceGroups/r/providers/Microsoft.HybridCompute/machines/vm-1\","
+        "\"vm_name\":\"vm-1\",\"before\":{},\"steps\":[{\"kind\":\"stop\",\"method\":"
+        "\"POST\",\"path\":\"/subscriptions/s/resourceGroups/r/providers/"
+        "Microsoft.HybridCompute/machines/vm-10/stop\"}]}\n",
         "{\"rec\":\"op-begin\",\"op\":\"op-4\",\"t\":5,\"kind\":\"power\",\"vm_id\":\"/x\","
         "\"vm_name\":\"x\",\"before\":{},\"steps\":[1,2,3,4,5,6,7,8,9]}\n",
         "{\"rec\":\"op-begin\",\"op\":\"op-5\",\"t\":5,\"kind\":\"power\",\"vm_id\":\"/x\","
@@ -333,11 +374,11 @@ static void test_hostile_lines(void **state)
         memcpy(all + n, bad[i], l);
         n += l;
     }
-    /* An escape sequence in a name is made harmless. */
+    /* An escape sequence in a name is made harmless; a step of the VM itself is accepted. */
     static const char esc[] =
         "{\"rec\":\"op-begin\",\"op\":\"op-6\",\"t\":5,\"kind\":\"power\",\"vm_id\":\"/x\","
         "\"vm_name\":\"vm\\u001b]0;pwned\\u0007x\",\"before\":{\"power\":\"Running\"},"
-        "\"steps\":[]}\n";
+        "\"steps\":[{\"kind\":\"start\",\"method\":\"POST\",\"path\":\"/x/start\"}]}\n";
     memcpy(all + n, esc, sizeof(esc) - 1);
     n += sizeof(esc) - 1;
     memcpy(all + n, t.data + t.ends[0], t.len - t.ends[0]);
@@ -351,6 +392,9 @@ static void test_hostile_lines(void **state)
     assert_int_equal(ops.ops[0].state, JOP_DONE);
     assert_int_equal(ops.ops[0].kind, PLAN_GPU_CHANGE);
     assert_string_equal(ops.ops[1].id, "op-6");
+    assert_int_equal(ops.ops[1].n_steps, 1);
+    assert_true(journal_op_needs_attention(&ops.ops[1]));
+    assert_false(journal_op_needs_attention(&ops.ops[0]));
     assert_null(strchr(ops.ops[1].vm_name, '\033'));
     assert_null(strchr(ops.ops[1].vm_name, '\007'));
     journal_ops_cleanup(&ops);
@@ -482,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_op_begin_round_trip),
         cmocka_unit_test(test_replay_at_each_record),
         cmocka_unit_test(test_failed_step_then_resumed),
+        cmocka_unit_test(test_ops_json),
         cmocka_unit_test(test_torn_last_line),
         cmocka_unit_test(test_hostile_lines),
         cmocka_unit_test(test_no_secrets_written),

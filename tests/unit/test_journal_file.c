@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "model/journal.h"
@@ -122,13 +123,89 @@ static void test_torn_line_closed_on_reopen(void **state)
     char *text;
     size_t len;
     assert_int_equal(journal_file_read(f->state, &text, &len, NULL), GP_OK);
-    assert_string_equal(text, "{\"rec\":\"op-be\n"
-                              "{\"rec\":\"op-end\",\"op\":\"op-9\",\"t\":5,\"outcome\":\"done\"}\n");
+    assert_string_equal(text,
+                        "{\"rec\":\"op-be\n"
+                        "{\"rec\":\"op-end\",\"op\":\"op-9\",\"t\":5,\"outcome\":\"done\"}\n");
     struct journal_ops ops;
-    assert_int_equal(journal_replay(text, len, 5, &ops, NULL), GP_OK);
+    assert_int_equal(journal_file_load(NULL, 5, &ops, NULL), GP_OK);
     assert_int_equal(ops.skipped, 2); /* the torn line, and an op-end for an unknown op */
     assert_false(ops.torn);
+    assert_int_equal(ops.n, 0);
     journal_ops_cleanup(&ops);
+    free(text);
+}
+
+/* Records written through the file come back as operations. */
+static void test_load_replays(void **state)
+{
+    struct fixture *f = *state;
+    struct journal_file jf;
+    assert_int_equal(journal_file_open(&jf, NULL), GP_OK);
+    static const char begin[] =
+        "{\"rec\":\"op-begin\",\"op\":\"op-1\",\"t\":100,\"kind\":\"power\","
+        "\"vm_id\":\"/subscriptions/s/resourceGroups/r/providers/Microsoft.HybridCompute/"
+        "machines/vm-1\",\"vm_name\":\"vm-1\",\"before\":{\"power\":\"Running\"},"
+        "\"steps\":[{\"kind\":\"stop\",\"method\":\"POST\",\"path\":\"/subscriptions/s/"
+        "resourceGroups/r/providers/Microsoft.HybridCompute/machines/vm-1/stop\","
+        "\"expect_power\":\"Stopped\"}]}\n";
+    assert_int_equal(journal_file_sink(&jf, begin, NULL), GP_OK);
+    char *line;
+    assert_int_equal(journal_encode_step_begin("op-1", 0, 101, &line), GP_OK);
+    assert_int_equal(journal_file_append(&jf, line, NULL), GP_OK);
+    free(line);
+    journal_file_close(&jf);
+    struct journal_ops ops;
+    assert_int_equal(journal_file_load(f->state, 160, &ops, NULL), GP_OK);
+    assert_int_equal(ops.n, 1);
+    assert_int_equal(ops.skipped, 0);
+    assert_int_equal(ops.ops[0].state, JOP_UNFINISHED);
+    assert_int_equal(ops.ops[0].kind, PLAN_POWER);
+    assert_int_equal(ops.ops[0].age_s, 59);
+    assert_true(ops.ops[0].steps[0].begun);
+    journal_ops_cleanup(&ops);
+}
+
+/* Four processes appending at once: every line arrives whole. */
+static void test_concurrent_appends_stay_whole(void **state)
+{
+    struct fixture *f = *state;
+    enum { PROCS = 4, LINES = 100 };
+    pid_t kids[PROCS];
+    for (int k = 0; k < PROCS; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            struct journal_file jf;
+            if (journal_file_open(&jf, NULL) != GP_OK)
+                _exit(1);
+            for (int i = 0; i < LINES; i++) {
+                char *line;
+                char id[32];
+                (void)snprintf(id, sizeof(id), "op-%d-%d", k, i);
+                if (journal_encode_op_end(id, JOUT_DONE, i, &line) != GP_OK ||
+                    journal_file_append(&jf, line, NULL) != GP_OK)
+                    _exit(1);
+                free(line);
+            }
+            journal_file_close(&jf);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < PROCS; k++) {
+        int status;
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    char *text;
+    size_t len;
+    assert_int_equal(journal_file_read(f->state, &text, &len, NULL), GP_OK);
+    size_t lines = 0;
+    for (char *p = text, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        assert_int_equal(strncmp(p, "{\"rec\":\"op-end\",\"op\":\"op-", 25), 0);
+        assert_int_equal(strncmp(nl - 17, "\"outcome\":\"done\"}", 17), 0);
+        lines++;
+    }
+    assert_int_equal(lines, PROCS * LINES);
     free(text);
 }
 
@@ -183,6 +260,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_append_modes_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_reads_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_line_closed_on_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_replays, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_appends_stay_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_broad_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_symlink, setup, teardown),
     };

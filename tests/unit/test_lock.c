@@ -111,11 +111,16 @@ static void test_other_process_then_sigkill(void **state)
     long pid = 0;
     assert_int_equal(vm_lock_acquire(&lk, dir, VM_A, "vm-017", &pid, &err), GP_E_BUSY);
     assert_int_equal(pid, (long)child);
+    assert_true(vm_lock_is_held(dir, VM_A, &pid));
+    assert_int_equal(pid, (long)child);
+    assert_false(vm_lock_is_held(dir, VM_B, &pid));
+    assert_int_equal(pid, 0);
     assert_int_equal(kill(child, SIGKILL), 0);
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFSIGNALED(status));
     /* no stale lock after kill -9 */
+    assert_false(vm_lock_is_held(dir, VM_A, &pid));
     assert_int_equal(vm_lock_acquire(&lk, dir, VM_A, "vm-017", &pid, &err), GP_OK);
     vm_lock_release(&lk);
 }
