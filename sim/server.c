@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT
+ * sim/server.c: libmicrohttpd glue for gpup-sim: requests in, arm_handle, answers out. */
+#include "sim/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "model/buf.h"
+#include "model/text.h"
+#include "sim/jsonw.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    struct arm_service *svc;
+    FILE *log;
+    bool quiet;
+    bool save_failed_reported;
+    int listen_fd;
+};
+
+/* What one request carries between MHD's calls. */
+struct req_ctx {
+    char *uri;               /* path?query as received */
+    int64_t start_us;
+    char method[16];
+    struct gp_buf body;
+    bool started;
+    bool too_large;
+    int status;              /* 0: no answer (reset or client gone) */
+};
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)cls;
+    (void)con;
+    struct req_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->uri = text_dup(uri ? uri : "");
+    c->start_us = mono_us();
+    gp_buf_init(&c->body, ARM_MAX_BODY);
+    return c;
+}
+
+static void log_line(struct server *srv, const struct req_ctx *c)
+{
+    struct gp_buf b;
+    gp_buf_init(&b, 64 * 1024);
+    double ms = (double)(mono_us() - c->start_us) / 1000.0;
+    enum gp_status st = gp_buf_append_str(&b, "{");
+    if (st == GP_OK)
+        st = jsonw_member(&b, "method", c->method[0] ? c->method : "?");
+    if (st == GP_OK)
+        st = gp_buf_append_str(&b, ",");
+    if (st == GP_OK)
+        st = jsonw_member(&b, "path", c->uri ? c->uri : "");
+    if (st == GP_OK)
+        st = gp_buf_printf(&b, ",\"status\":%d,\"ms\":%.3f}\n", c->status, ms);
+    if (st == GP_OK) {
+        (void)fwrite(b.data, 1, b.len, srv->log);
+        (void)fflush(srv->log);
+    }
+    gp_buf_cleanup(&b);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)con;
+    (void)toe;
+    struct server *srv = cls;
+    struct req_ctx *c = *con_cls;
+    if (!c)
+        return;
+    if (srv->log)
+        log_line(srv, c);
+    gp_buf_cleanup(&c->body);
+    free(c->uri);
+    free(c);
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)socket_context;
+    if (toe != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!info)
+        return;
+    /* A split header/body write would cost clients ~40 ms through delayed ACKs. */
+    int one = 1;
+    (void)setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static const char *header(struct MHD_Connection *con, const char *name)
+{
+    return MHD_lookup_connection_value(con, MHD_HEADER_KIND, name);
+}
+
+static void save_if_dirty(struct server *srv)
+{
+    struct arm_service *svc = srv->svc;
+    if (!svc->dirty || !svc->set.state_path)
+        return;
+    struct gp_error err;
+    gp_error_clear(&err);
+    if (fleet_save(&svc->fleet, svc->set.state_path, &err) != GP_OK) {
+        if (!srv->save_failed_reported)
+            fprintf(stderr, "gpup-sim: %s\n", err.message);
+        srv->save_failed_reported = true;
+        return;
+    }
+    svc->dirty = false;
+}
+
+static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, const char *url,
+                              struct req_ctx *c)
+{
+    struct arm_request q;
+    memset(&q, 0, sizeof(q));
+    q.method = c->method;
+    q.path = url;
+    q.api_version = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "api-version");
+    q.skip_token = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "$skipToken");
+    q.host = header(con, "Host");
+    q.content_type = header(con, "Content-Type");
+    q.authorization = header(con, "Authorization");
+    q.client_request_id = header(con, "x-ms-client-request-id");
+    q.correlation_id = header(con, "x-ms-correlation-request-id");
+    q.body = c->body.data;
+    q.body_len = c->body.len;
+    q.body_too_large = c->too_large;
+    q.now_ms = mono_us() / 1000;
+    q.now_wall_ms = wall_ms();
+    struct arm_response r;
+    arm_handle(srv->svc, &q, &r);
+    save_if_dirty(srv);
+    if (r.reset) {
+        arm_response_cleanup(&r);
+        return MHD_NO; /* MHD closes the connection without an answer */
+    }
+    if (r.delay_ms > 0) {
+        /* The fault "slow": the one server thread sleeps, so every client sees a slow server
+         * (documented in gpup-sim(1)). */
+        struct timespec ts = {r.delay_ms / 1000, (r.delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    struct MHD_Response *resp;
+    if (r.body && r.body_len) {
+        resp = MHD_create_response_from_buffer(r.body_len, r.body, MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            r.body = NULL; /* MHD owns it now */
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) {
+        arm_response_cleanup(&r);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < r.n_headers; i++)
+        (void)MHD_add_response_header(resp, r.headers[i].name, r.headers[i].value);
+    c->status = r.status;
+    enum MHD_Result ok = MHD_queue_response(con, (unsigned)r.status, resp);
+    MHD_destroy_response(resp);
+    arm_response_cleanup(&r);
+    return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct server *srv = cls;
+    struct req_ctx *c = *con_cls;
+    if (!c)
+        return MHD_NO; /* out of memory in on_uri */
+    if (!c->started) {
+        c->started = true;
+        (void)text_copy(c->method, sizeof(c->method), method);
+        const char *len = header(con, "Content-Length");
+        if (len) {
+            char *end = NULL;
+            unsigned long long n = strtoull(len, &end, 10);
+            if (end && *end == '\0' && n > ARM_MAX_BODY) {
+                c->too_large = true;
+                return answer(srv, con, url, c); /* refuse before reading the body */
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!c->too_large && gp_buf_append(&c->body, upload_data, *upload_data_size) != GP_OK)
+            c->too_large = true; /* the buffer freed itself; the rest is discarded */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->status)
+        return MHD_YES; /* already answered (early 413) */
+    return answer(srv, con, url, c);
+}
+
+static enum gp_status open_listener(const char *host, const char *port, int *out_fd,
+                                    char *out_url, size_t url_len, struct gp_error *err)
+{
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0)
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
+                            gai_strerror(rc));
+    int fd = -1;
+    int saved = 0;
+    for (struct addrinfo *a = ai; a; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    if (fd < 0)
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
+                            strerror(saved));
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        close(fd);
+        return gp_error_set(err, GP_E_NETWORK, "getsockname: %s", strerror(errno));
+    }
+    unsigned p = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                          : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    bool v6 = strchr(host, ':') != NULL;
+    (void)snprintf(out_url, url_len, "http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", p);
+    *out_fd = fd;
+    return GP_OK;
+}
+
+enum gp_status server_start(struct arm_service *svc, const char *host, const char *port,
+                            const char *log_path, bool quiet, struct server **out,
+                            char *out_url, size_t url_len, struct gp_error *err)
+{
+    *out = NULL;
+    struct server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    srv->svc = svc;
+    srv->quiet = quiet;
+    srv->listen_fd = -1;
+    if (log_path) {
+        srv->log = fopen(log_path, "a");
+        if (!srv->log) {
+            enum gp_status st = gp_error_set(err, GP_E_IO, "--log %s: %s", log_path,
+                                             strerror(errno));
+            free(srv);
+            return st;
+        }
+    }
+    enum gp_status st = open_listener(host, port, &srv->listen_fd, out_url, url_len, err);
+    if (st != GP_OK) {
+        if (srv->log)
+            fclose(srv->log);
+        free(srv);
+        return st;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    if (!quiet)
+        flags |= MHD_USE_ERROR_LOG;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!srv->daemon) {
+        close(srv->listen_fd);
+        if (srv->log)
+            fclose(srv->log);
+        free(srv);
+        return gp_error_set(err, GP_E_NETWORK, "cannot start the HTTP server");
+    }
+    *out = srv;
+    return GP_OK;
+}
+
+void server_stop(struct server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
+    save_if_dirty(srv);
+    if (srv->log)
+        fclose(srv->log);
+    free(srv);
+}
