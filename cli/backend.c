@@ -21,15 +21,13 @@
 #include "net/executor.h"
 #include "net/journal.h"
 #include "net/loop.h"
+#include "net/fleet.h"
 #include "net/lro.h"
-#include "net/pager.h"
 
 extern char **environ;
 
 #define MACHINES_API_VERSION "2024-07-10"
 #define SUBSCRIPTIONS_API_VERSION "2022-12-01"
-#define FLEET_PARALLEL 8u
-#define FLEET_MAX_VMS 200000u
 #define PATH_MAX_LEN 2048
 
 struct cli_session {
@@ -208,6 +206,7 @@ static enum gp_status subscription(struct cli_session *s, const char **out, stru
         *out = s->subscription;
         return GP_OK;
     }
+    gp_error_clear(err);
     return gp_error_set(err, GP_E_CONFIG,
                         "no subscription: give --subscription or set GPUP_SUBSCRIPTION%s",
                         n > 1 ? " (the endpoint lists several)" : "");
@@ -241,108 +240,49 @@ static enum gp_status be_get_vm(void *ctx, const char *rg, const char *name, str
     return st;
 }
 
-struct fleet;
-struct fleet_read {
-    struct fleet *f;
-    size_t index;
-};
-
-/* The fleet: machines of kind HCI, then each VM instance, FLEET_PARALLEL at a time. */
-struct fleet {
-    struct cli_session *s;
-    char **ids;                 /* machine ids of kind HCI */
-    size_t n_ids, cap_ids;
-    bool list_done;
+/* The fleet (net/fleet): rows are collected as they arrive. */
+struct fleet_collect {
+    struct vm *vms;
+    size_t n, cap;
+    bool done;
     enum gp_status st;
     struct gp_error err;
-    /* instance reads */
-    size_t next, running, finished;
-    struct vm *vms;             /* n_ids slots, filled in order */
-    bool *have;
-    struct fleet_read *reads;   /* n_ids call contexts */
+    struct fleet_stats stats;
 };
 
-static void fleet_items(void *ctx, const char *const *items, size_t n)
+static void collect_rows(void *ctx, struct vm *vms, size_t n)
 {
-    struct fleet *f = ctx;
-    for (size_t i = 0; i < n && f->st == GP_OK; i++) {
-        char *id = NULL, *kind = NULL;
-        struct gp_error e;
-        if (armjson_resource_kind(items[i], strlen(items[i]), &id, &kind, &e) == GP_OK &&
-            kind && str_ieq(kind, "HCI") && f->n_ids < FLEET_MAX_VMS) {
-            if (f->n_ids == f->cap_ids) {
-                size_t cap = f->cap_ids ? f->cap_ids * 2 : 64;
-                char **grown = realloc(f->ids, cap * sizeof(*grown));
-                if (!grown) {
-                    f->st = gp_error_set(&f->err, GP_E_NOMEM, "out of memory");
-                    free(id);
-                    free(kind);
-                    return;
-                }
-                f->ids = grown;
-                f->cap_ids = cap;
-            }
-            f->ids[f->n_ids++] = id;
-            id = NULL;
+    struct fleet_collect *fc = ctx;
+    if (fc->st == GP_OK && fc->n + n > fc->cap) {
+        size_t cap = fc->cap ? fc->cap : 256;
+        while (cap < fc->n + n)
+            cap *= 2;
+        struct vm *grown = realloc(fc->vms, cap * sizeof(*grown));
+        if (!grown)
+            fc->st = gp_error_set(&fc->err, GP_E_NOMEM, "out of memory");
+        else {
+            fc->vms = grown;
+            fc->cap = cap;
         }
-        free(id);
-        free(kind);
     }
+    if (fc->st != GP_OK) {
+        vm_array_free(vms, n);
+        return;
+    }
+    /* Take the structs over (shallow move), then free only the array. */
+    memcpy(fc->vms + fc->n, vms, n * sizeof(*vms));
+    fc->n += n;
+    free(vms);
 }
 
-static void fleet_list_done(void *ctx, unsigned pages, size_t items, const struct gp_error *err)
+static void collect_done(void *ctx, const struct fleet_stats *stats, const struct gp_error *err)
 {
-    (void)pages;
-    (void)items;
-    struct fleet *f = ctx;
-    f->list_done = true;
-    if (err && f->st == GP_OK) {
-        f->err = *err;
-        f->st = err->status != GP_OK ? err->status : GP_E_HTTP;
-    }
-}
-
-static void fleet_start_reads(struct fleet *f);
-
-static void fleet_read_done(void *ctx, const struct http_response *resp,
-                            const struct gp_error *err)
-{
-    struct fleet_read *r = ctx;
-    struct fleet *f = r->f;
-    f->running--;
-    f->finished++;
-    /* A machine without a VM instance (404) is not a VM: skipped. */
-    if (!err) {
-        struct gp_error e;
-        vm_init(&f->vms[r->index]);
-        if (vm_from_json(&f->vms[r->index], resp->body, resp->body_len, &e) == GP_OK)
-            f->have[r->index] = true;
-    } else if (err->status != GP_E_NOT_FOUND && f->st == GP_OK) {
-        f->err = *err;
-        f->st = err->status != GP_OK ? err->status : GP_E_HTTP;
-    }
-    fleet_start_reads(f);
-}
-
-static void fleet_start_reads(struct fleet *f)
-{
-    while (f->st == GP_OK && f->running < FLEET_PARALLEL && f->next < f->n_ids) {
-        size_t i = f->next++;
-        char path[PATH_MAX_LEN];
-        (void)snprintf(path, sizeof(path),
-                       "%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default"
-                       "?api-version=%s",
-                       f->ids[i], api_version(f->s));
-        struct fleet_read *r = &f->reads[i];
-        r->f = f;
-        r->index = i;
-        f->running++;
-        enum gp_status st = arm_request(f->s->arm, "GET", path, NULL, 0, fleet_read_done, r,
-                                        NULL, &f->err);
-        if (st != GP_OK) {
-            f->running--;
-            f->st = st;
-        }
+    struct fleet_collect *fc = ctx;
+    fc->done = true;
+    fc->stats = *stats;
+    if (err && fc->st == GP_OK) {
+        fc->err = *err;
+        fc->st = err->status != GP_OK ? err->status : GP_E_HTTP;
     }
 }
 
@@ -357,77 +297,33 @@ static enum gp_status be_list_vms(void *ctx, const char *rg, struct vm **out_vms
     const char *sub = NULL;
     GP_TRY(subscription(s, &sub, err));
     GP_TRY(ensure_arm(s, err));
-    char path[PATH_MAX_LEN];
-    if (rg)
-        (void)snprintf(path, sizeof(path),
-                       "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.HybridCompute/"
-                       "machines?api-version=" MACHINES_API_VERSION,
-                       sub, rg);
-    else
-        (void)snprintf(path, sizeof(path),
-                       "/subscriptions/%s/providers/Microsoft.HybridCompute/machines"
-                       "?api-version=" MACHINES_API_VERSION,
-                       sub);
-    struct fleet f;
-    memset(&f, 0, sizeof(f));
-    f.s = s;
-    gp_error_clear(&f.err);
-    struct pager *pg = NULL;
-    enum gp_status st = pager_list(s->arm, path, NULL, fleet_items, fleet_list_done, &f, &pg, err);
-    if (st == GP_OK) {
-        st = wait_for(s, &f.list_done, err);
-        if (st != GP_OK && !f.list_done)
-            pager_cancel(pg);
+    struct fleet_options o;
+    memset(&o, 0, sizeof(o));
+    o.vm_api_version = api_version(s);
+    o.machine_api_version = MACHINES_API_VERSION;
+    struct fleet_collect fc;
+    memset(&fc, 0, sizeof(fc));
+    struct fleet *f = NULL;
+    GP_TRY(fleet_list(s->arm, sub, rg, &o, collect_rows, collect_done, &fc, &f, err));
+    enum gp_status st = wait_for(s, &fc.done, err);
+    if (st != GP_OK && !fc.done)
+        fleet_cancel(f);
+    if (st == GP_OK && fc.st != GP_OK) {
+        *err = fc.err;
+        st = fc.st;
     }
-    if (st == GP_OK && f.st == GP_OK && f.n_ids) {
-        f.vms = calloc(f.n_ids, sizeof(*f.vms));
-        f.have = calloc(f.n_ids, sizeof(*f.have));
-        f.reads = calloc(f.n_ids, sizeof(*f.reads));
-        if (!f.vms || !f.have || !f.reads) {
-            st = gp_error_set(err, GP_E_NOMEM, "out of memory");
-        } else {
-            fleet_start_reads(&f);
-            while (st == GP_OK && f.running > 0) {
-                if (s->interrupted) {
-                    st = gp_error_set(err, GP_E_CANCELED, "interrupted");
-                    break;
-                }
-                st = loop_run_once(s->loop, -1);
-                if (st == GP_OK && f.st == GP_OK && f.running == 0 && f.next < f.n_ids)
-                    fleet_start_reads(&f);
-            }
-        }
+    if (st == GP_OK && fc.stats.failed > 0) {
+        /* Some VMs could not be read: the list would be silently short. */
+        *err = fc.stats.first_failure;
+        gp_error_prefix(err, "%zu VM(s) could not be read", fc.stats.failed);
+        st = err->status != GP_OK ? err->status : GP_E_FAILED;
     }
-    if (st == GP_OK && f.st != GP_OK) {
-        *err = f.err;
-        st = f.st;
-    }
-    /* Hand over the VMs read, in list order. */
-    size_t kept = 0;
-    for (size_t i = 0; i < f.n_ids && f.vms; i++) {
-        if (!f.have[i])
-            continue;
-        if (st == GP_OK)
-            f.vms[kept++] = f.vms[i];
-        else
-            vm_cleanup(&f.vms[i]);
-    }
-    for (size_t i = 0; i < f.n_ids; i++)
-        free(f.ids[i]);
-    free(f.ids);
-    free(f.have);
-    if (f.running > 0) {
-        /* Reads still in flight point into f: cancel them all (no callbacks). */
-        arm_client_free(s->arm);
-        s->arm = NULL;
-    }
-    free(f.reads);
     if (st != GP_OK) {
-        free(f.vms);
+        vm_array_free(fc.vms, fc.n);
         return st;
     }
-    *out_vms = f.vms;
-    *out_n = kept;
+    *out_vms = fc.vms;
+    *out_n = fc.n;
     return GP_OK;
 }
 
@@ -537,6 +433,7 @@ static const struct exec_client_ops exec_ops = {
 
 struct run_state {
     bool done;
+    enum exec_step_state shown[JOURNAL_MAX_STEPS]; /* last state printed per step */
     FILE *progress;
     struct cli_plan_result *out;
     enum gp_status st;
@@ -548,6 +445,14 @@ static void run_progress(void *ctx, const struct exec_progress *p)
     struct run_state *r = ctx;
     if (!r->progress)
         return;
+    /* One line per step and state: "running" once, then how it ended. */
+    if (p->state == EXEC_PENDING)
+        return;
+    if (p->index < JOURNAL_MAX_STEPS) {
+        if (r->shown[p->index] == p->state)
+            return;
+        r->shown[p->index] = p->state;
+    }
     char summary[256], detail[256];
     fprintf(r->progress, "[%zu/%zu] %s: %s%s%s\n", p->index + 1, p->n_steps,
             text_sanitize(summary, sizeof(summary), p->summary ? p->summary : ""),
