@@ -17,21 +17,30 @@
 
 /* --- api-versions ------------------------------------------------------------------------ */
 
-static const char *const VMI_VERSIONS[] = {
-    "2024-01-01",         "2024-05-01-preview", "2024-08-01-preview", "2024-10-01-preview",
-    "2025-02-01-preview", "2025-04-01-preview", "2025-06-01-preview", "2025-09-01-preview",
-    "2026-02-01-preview", "2026-04-01-preview", NULL};
+static const char *const VMI_VERSIONS[] = {"2024-01-01",
+                                           "2024-05-01-preview",
+                                           "2024-08-01-preview",
+                                           "2024-10-01-preview",
+                                           "2025-02-01-preview",
+                                           "2025-04-01-preview",
+                                           "2025-06-01-preview",
+                                           "2025-09-01-preview",
+                                           "2026-02-01-preview",
+                                           "2026-04-01-preview",
+                                           NULL};
 static const char *const MACHINE_VERSIONS[] = {
-    "2020-08-02",         "2020-08-15-preview", "2021-01-28-preview", "2021-03-25-preview",
-    "2021-04-22-preview", "2021-05-17-preview", "2021-05-20",         "2021-06-10-preview",
-    "2021-12-10-preview", "2022-03-10",         "2022-05-10-preview", "2022-08-11-preview",
-    "2022-11-10",         "2022-12-27",         "2022-12-27-preview", "2023-03-15-preview",
-    "2023-06-20-preview", "2023-10-03-preview", "2024-03-31-preview", "2024-05-20-preview",
-    "2024-07-10",         "2024-07-31-preview", "2024-09-10-preview", "2024-11-10-preview",
+    "2020-08-02",         "2020-08-15-preview", "2021-01-28-preview",
+    "2021-03-25-preview", "2021-04-22-preview", "2021-05-17-preview",
+    "2021-05-20",         "2021-06-10-preview", "2021-12-10-preview",
+    "2022-03-10",         "2022-05-10-preview", "2022-08-11-preview",
+    "2022-11-10",         "2022-12-27",         "2022-12-27-preview",
+    "2023-03-15-preview", "2023-06-20-preview", "2023-10-03-preview",
+    "2024-03-31-preview", "2024-05-20-preview", "2024-07-10",
+    "2024-07-31-preview", "2024-09-10-preview", "2024-11-10-preview",
     "2025-01-13",         "2025-02-19-preview", NULL};
-static const char *const GRAPH_VERSIONS[] = {"2019-04-01", "2020-04-01-preview", "2021-03-01",
-                                             "2021-06-01-preview", "2022-10-01", "2024-04-01",
-                                             NULL};
+static const char *const GRAPH_VERSIONS[] = {
+    "2019-04-01", "2020-04-01-preview", "2021-03-01", "2021-06-01-preview",
+    "2022-10-01", "2024-04-01",         NULL};
 static const char *const EDGE_VERSIONS[] = {"2026-03-15-preview", NULL};
 static const char *const SUB_VERSIONS[] = {"2016-06-01", "2019-06-01", "2020-01-01",
                                            "2021-01-01", "2022-12-01", NULL};
@@ -116,8 +125,7 @@ static void oom(struct arm_response *r)
     arm_error(r, 500, "InternalServerError", NULL, "The emulator ran out of memory.");
 }
 
-static void not_found(struct arm_response *r, const char *type, const char *name,
-                      const char *rg)
+static void not_found(struct arm_response *r, const char *type, const char *name, const char *rg)
 {
     arm_error(r, 404, "ResourceNotFound", NULL,
               "The Resource '%s/%s' under resource group '%s' was not found. For more details "
@@ -156,8 +164,8 @@ static bool check_version(struct arm_response *r, const struct arm_request *q,
     char supported[1024] = "";
     size_t used = 0;
     for (size_t i = 0; list[i]; i++) {
-        int w = snprintf(supported + used, sizeof(supported) - used, "%s%s", i ? ", " : "",
-                         list[i]);
+        int w =
+            snprintf(supported + used, sizeof(supported) - used, "%s%s", i ? ", " : "", list[i]);
         if (w < 0 || (size_t)w >= sizeof(supported) - used)
             break;
         used += (size_t)w;
@@ -211,8 +219,7 @@ static cJSON *parse_body(struct arm_response *r, const struct arm_request *q)
     gp_error_clear(&err);
     if (json_parse(q->body, q->body_len, ARM_MAX_BODY, 64, &root, &err) != GP_OK) {
         arm_error(r, 400, "InvalidRequestContent", NULL,
-                  "The request content was invalid and could not be deserialized: %s",
-                  err.message);
+                  "The request content was invalid and could not be deserialized: %s", err.message);
         return NULL;
     }
     if (!cJSON_IsObject(root)) {
@@ -384,11 +391,11 @@ static void machine(struct arm_service *s, const struct arm_request *q, struct a
             return;
         const cJSON *loc = cJSON_GetObjectItemCaseSensitive(root, "location");
         const cJSON *kind = cJSON_GetObjectItemCaseSensitive(root, "kind");
-        if ((loc && !cJSON_IsString(loc)) || (kind && !cJSON_IsString(kind) &&
-                                              !cJSON_IsNull(kind))) {
+        if ((loc && !cJSON_IsString(loc)) ||
+            (kind && !cJSON_IsString(kind) && !cJSON_IsNull(kind))) {
             cJSON_Delete(root);
-            return arm_error(r, 400, "InvalidRequestContent", loc && !cJSON_IsString(loc)
-                                                                  ? "location" : "kind",
+            return arm_error(r, 400, "InvalidRequestContent",
+                             loc && !cJSON_IsString(loc) ? "location" : "kind",
                              "location and kind must be strings.");
         }
         if (put && !loc) {
@@ -403,15 +410,15 @@ static void machine(struct arm_service *s, const struct arm_request *q, struct a
         bool created = false;
         struct gp_error err;
         gp_error_clear(&err);
-        enum gp_status st = fleet_put_machine(f, rg, name, loc ? loc->valuestring : NULL, hci,
-                                              &at, &created, &err);
+        enum gp_status st =
+            fleet_put_machine(f, rg, name, loc ? loc->valuestring : NULL, hci, &at, &created, &err);
         cJSON_Delete(root);
         if (st == GP_E_INVALID)
             return arm_error(r, 400, "InvalidResourceName", NULL, "%s", err.message);
         if (st != GP_OK)
             return arm_error(r, st == GP_E_NOMEM ? 500 : 400,
-                             st == GP_E_NOMEM ? "InternalServerError" : "QuotaExceeded", NULL,
-                             "%s", err.message);
+                             st == GP_E_NOMEM ? "InternalServerError" : "QuotaExceeded", NULL, "%s",
+                             err.message);
         idx = (long)at;
         s->dirty = true;
         r->status = created ? 201 : 200;
@@ -427,7 +434,8 @@ static void machine(struct arm_service *s, const struct arm_request *q, struct a
     gp_buf_cleanup(&b);
 }
 
-/* --- VM instances ------------------------------------------------------------------------------ */
+/* --- VM instances ------------------------------------------------------------------------------
+ */
 
 static void vmi_body(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
                      size_t idx, int status)
@@ -442,8 +450,8 @@ static void vmi_body(struct arm_service *s, const struct arm_request *q, struct 
     gp_buf_cleanup(&b);
 }
 
-static void op_headers(struct arm_service *s, const struct arm_request *q,
-                       struct arm_response *r, const struct op *op, bool location)
+static void op_headers(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                       const struct op *op, bool location)
 {
     const char *host = req_host(q);
     if (location)
@@ -507,9 +515,8 @@ static bool rules_pass(struct arm_service *s, struct arm_response *r, const stru
     const struct rule_result *res = &rep.results[rep.first_failed];
     char msg[512];
     (void)snprintf(msg, sizeof(msg), "%s.%s%s", res->reason, res->fix[0] ? " " : "", res->fix);
-    rule_error(r, rep.first_failed, res->target[0] ? res->target
-                                    : "properties.hardwareProfile.virtualMachineGPUs",
-               msg);
+    rule_error(r, rep.first_failed,
+               res->target[0] ? res->target : "properties.hardwareProfile.virtualMachineGPUs", msg);
     return false;
 }
 
@@ -525,8 +532,7 @@ static bool parse_vm_body(struct arm_response *r, const struct arm_request *q, s
     }
     if (st != GP_OK) {
         arm_error(r, 400, "InvalidRequestContent", NULL,
-                  "The request content was invalid and could not be deserialized: %s",
-                  err.message);
+                  "The request content was invalid and could not be deserialized: %s", err.message);
         return false;
     }
     if (str_ieq(q->api_version, VMI_GA)) { /* the GA version has no GPU fields */
@@ -538,14 +544,26 @@ static bool parse_vm_body(struct arm_response *r, const struct arm_request *q, s
     return true;
 }
 
-static void vmi_update(struct arm_service *s, const struct arm_request *q,
-                       struct arm_response *r, size_t idx, bool put)
+static void vmi_update(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                       size_t idx, bool put)
 {
     struct fleet *f = &s->fleet;
     struct fleet_machine *m = &f->machines[idx];
     struct vm want;
     if (busy(s, r, idx) || !parse_vm_body(r, q, &want))
         return;
+    /* The service validates virtualMachineGPUs whenever a request carries it: on a VM that is
+     * not stopped even an unchanged list is refused (there is no live change). */
+    enum power_state pw = m->vm.power;
+    if (want.gpus_present && pw != POWER_STOPPED && pw != POWER_DEALLOCATED) {
+        vm_cleanup(&want);
+        char msg[300];
+        (void)snprintf(msg, sizeof(msg),
+                       "%s is %s; GPUs change only on a stopped VM. Stop %s first, then change "
+                       "its GPUs.",
+                       m->name, power_state_name(pw), m->name);
+        return rule_error(r, RULE_VM_STOPPED, "properties.hardwareProfile.virtualMachineGPUs", msg);
+    }
     bool change = want.gpus_present && !gpus_same(&m->vm, want.gpus, want.n_gpus);
     struct vm_gpu *got = NULL;
     signed char slots[VM_MAX_GPUS], old_slots[VM_MAX_GPUS];
@@ -559,8 +577,8 @@ static void vmi_update(struct arm_service *s, const struct arm_request *q,
         enum rule_id rule = RULE_CAPACITY;
         struct gp_error err;
         gp_error_clear(&err);
-        enum gp_status st = fleet_gpus_claim(f, m->host, m->vm.name, want.gpus, want.n_gpus,
-                                             &got, slots, &rule, &err);
+        enum gp_status st = fleet_gpus_claim(f, m->host, m->vm.name, want.gpus, want.n_gpus, &got,
+                                             slots, &rule, &err);
         if (st != GP_OK) {
             memcpy(m->slot, old_slots, sizeof(old_slots));
             fleet_gpus_retake(f, m->host, m->vm.gpus, m->vm.n_gpus, m->slot, m->vm.name);
@@ -571,8 +589,7 @@ static void vmi_update(struct arm_service *s, const struct arm_request *q,
             return oom(r);
         }
     }
-    struct op *op = ops_begin(&s->ops, f, OP_UPDATE, idx, q->now_ms, q->now_wall_ms,
-                              s->set.op_ms);
+    struct op *op = ops_begin(&s->ops, f, OP_UPDATE, idx, q->now_ms, q->now_wall_ms, s->set.op_ms);
     if (!op) {
         if (change) {
             fleet_gpus_release(f, m->host, got, want.n_gpus, slots, m->vm.name);
@@ -645,8 +662,8 @@ static bool fill_new_vm(struct arm_service *s, const struct arm_request *q, size
            vm->computer_name && (host < 0 || vm->host_node);
 }
 
-static void vmi_create(struct arm_service *s, const struct arm_request *q,
-                       struct arm_response *r, size_t idx)
+static void vmi_create(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                       size_t idx)
 {
     struct fleet *f = &s->fleet;
     struct fleet_machine *m = &f->machines[idx];
@@ -704,8 +721,8 @@ static void vmi_create(struct arm_service *s, const struct arm_request *q,
         enum rule_id rule = RULE_CAPACITY;
         struct gp_error err;
         gp_error_clear(&err);
-        enum gp_status st = fleet_gpus_claim(f, best, m->name, want.gpus, want.n_gpus, &got,
-                                             slots, &rule, &err);
+        enum gp_status st =
+            fleet_gpus_claim(f, best, m->name, want.gpus, want.n_gpus, &got, slots, &rule, &err);
         if (st == GP_OK) {
             host = best;
             break;
@@ -741,8 +758,7 @@ static void vmi_create(struct arm_service *s, const struct arm_request *q,
     f->n_vmi++;
     if (host >= 0)
         f->host_vms[host]++;
-    struct op *op = ops_begin(&s->ops, f, OP_CREATE, idx, q->now_ms, q->now_wall_ms,
-                              s->set.op_ms);
+    struct op *op = ops_begin(&s->ops, f, OP_CREATE, idx, q->now_ms, q->now_wall_ms, s->set.op_ms);
     if (!op) {
         fleet_gpus_release(f, host, got, n_got, slots, m->name);
         fleet_gpus_free(got, n_got);
@@ -759,17 +775,16 @@ static void vmi_create(struct arm_service *s, const struct arm_request *q,
     op_headers(s, q, r, op, false);
 }
 
-static void vmi_action(struct arm_service *s, const struct arm_request *q,
-                       struct arm_response *r, size_t idx, enum op_kind kind)
+static void vmi_action(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                       size_t idx, enum op_kind kind)
 {
     if (busy(s, r, idx))
         return;
-    struct op *op = ops_begin(&s->ops, &s->fleet, kind, idx, q->now_ms, q->now_wall_ms,
-                              s->set.op_ms);
+    struct op *op =
+        ops_begin(&s->ops, &s->fleet, kind, idx, q->now_ms, q->now_wall_ms, s->set.op_ms);
     if (!op)
         return oom(r);
-    faults_on_operation(&s->faults, kind == OP_STOP || kind == OP_POWEROFF, &op->fail,
-                        &op->stuck);
+    faults_on_operation(&s->faults, kind == OP_STOP || kind == OP_POWEROFF, &op->fail, &op->stuck);
     s->dirty = true;
     r->status = 202;
     op_headers(s, q, r, op, true);
@@ -805,8 +820,7 @@ static void vmi(struct arm_service *s, const struct arm_request *q, struct arm_r
     bool exists = idx >= 0 && f->machines[idx].has_vmi;
     if (!seg_is(rt, 11, "default")) {
         if (n == 12 && (method_is(q, "GET") || method_is(q, "PATCH") || method_is(q, "DELETE")))
-            return not_found(r, "Microsoft.AzureStackHCI/virtualMachineInstances", rt->seg[11],
-                             rg);
+            return not_found(r, "Microsoft.AzureStackHCI/virtualMachineInstances", rt->seg[11], rg);
         return bad_path(r, q);
     }
     if (n == 13) {
@@ -814,7 +828,7 @@ static void vmi(struct arm_service *s, const struct arm_request *q, struct arm_r
             const char *name;
             enum op_kind kind;
             bool ga;
-        } actions[] = {{"start", OP_START, true},    {"stop", OP_STOP, true},
+        } actions[] = {{"start", OP_START, true},     {"stop", OP_STOP, true},
                        {"restart", OP_RESTART, true}, {"pause", OP_PAUSE, false},
                        {"save", OP_SAVE, false},      {"powerOff", OP_POWEROFF, false}};
         for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
@@ -828,8 +842,8 @@ static void vmi(struct arm_service *s, const struct arm_request *q, struct arm_r
             if (!check_body(r, q, false))
                 return;
             if (!exists)
-                return not_found(r, "Microsoft.AzureStackHCI/virtualMachineInstances",
-                                 "default", rg);
+                return not_found(r, "Microsoft.AzureStackHCI/virtualMachineInstances", "default",
+                                 rg);
             return vmi_action(s, q, r, (size_t)idx, actions[i].kind);
         }
         return bad_path(r, q);
@@ -866,10 +880,11 @@ static void vmi(struct arm_service *s, const struct arm_request *q, struct arm_r
     vmi_update(s, q, r, (size_t)idx, put);
 }
 
-/* --- operations --------------------------------------------------------------------------------- */
+/* --- operations ---------------------------------------------------------------------------------
+ */
 
-static void operation(struct arm_service *s, const struct arm_request *q,
-                      struct arm_response *r, const char *id, bool results)
+static void operation(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                      const char *id, bool results)
 {
     if (!method_is(q, "GET"))
         return bad_method(r, q);
@@ -920,8 +935,8 @@ static void operation(struct arm_service *s, const struct arm_request *q,
 
 /* --- host GPU inventory (section 7) ----------------------------------------------------------- */
 
-static void edge_gpus(struct arm_service *s, const struct arm_request *q,
-                      struct arm_response *r, const char *rg, const char *node, const char *gpu)
+static void edge_gpus(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                      const char *rg, const char *node, const char *gpu)
 {
     if (!method_is(q, "GET"))
         return bad_method(r, q);
@@ -1111,8 +1126,9 @@ static void graph(struct arm_service *s, const struct arm_request *q, struct arm
         more++;
     }
     if (st == GP_OK)
-        st = gp_buf_printf(&b, "],\"count\":%zu,\"totalRecords\":%zu,\"facets\":[],"
-                               "\"resultTruncated\":\"false\"",
+        st = gp_buf_printf(&b,
+                           "],\"count\":%zu,\"totalRecords\":%zu,\"facets\":[],"
+                           "\"resultTruncated\":\"false\"",
                            count, total);
     if (st == GP_OK && more < total_pos)
         st = gp_buf_printf(&b, ",\"$skipToken\":\"%zu\"", pos);
@@ -1125,10 +1141,10 @@ static void graph(struct arm_service *s, const struct arm_request *q, struct arm
     gp_buf_cleanup(&b);
 }
 
-/* --- entry ------------------------------------------------------------------------------------- */
+/* --- entry -------------------------------------------------------------------------------------
+ */
 
-static void subscription(struct arm_service *s, const struct arm_request *q,
-                         struct arm_response *r)
+static void subscription(struct arm_service *s, const struct arm_request *q, struct arm_response *r)
 {
     if (!method_is(q, "GET"))
         return bad_method(r, q);
@@ -1185,8 +1201,7 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
         if (n == 8)
             return machine(s, q, r, rg, rt.seg[7]);
         if ((n >= 11 && n <= 13) && seg_is(&rt, 8, "providers") &&
-            seg_is(&rt, 9, "Microsoft.AzureStackHCI") &&
-            seg_is(&rt, 10, "virtualMachineInstances"))
+            seg_is(&rt, 9, "Microsoft.AzureStackHCI") && seg_is(&rt, 10, "virtualMachineInstances"))
             return vmi(s, q, r, &rt, rg, rt.seg[7]);
         return bad_path(r, q);
     }
@@ -1196,8 +1211,7 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
     bad_path(r, q);
 }
 
-static bool authorized(struct arm_service *s, const struct arm_request *q,
-                       struct arm_response *r)
+static bool authorized(struct arm_service *s, const struct arm_request *q, struct arm_response *r)
 {
     if (!s->set.token)
         return true;

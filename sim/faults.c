@@ -76,8 +76,8 @@ static enum gp_status parse_rule(struct fault_rule *r, const char *s, size_t len
         size_t plen = pos - start;
         const char *eq = memchr(p, '=', plen);
         if (!eq)
-            return gp_error_set(err, GP_E_INVALID, "--faults: '%.*s' is not NAME=VALUE",
-                                (int)plen, p);
+            return gp_error_set(err, GP_E_INVALID, "--faults: '%.*s' is not NAME=VALUE", (int)plen,
+                                p);
         size_t nlen = (size_t)(eq - p);
         const char *v = eq + 1;
         size_t vlen = plen - nlen - 1;
@@ -99,8 +99,7 @@ static enum gp_status parse_rule(struct fault_rule *r, const char *s, size_t len
                                 p);
         }
         if (!ok)
-            return gp_error_set(err, GP_E_INVALID, "--faults: bad value in '%.*s'", (int)plen,
-                                p);
+            return gp_error_set(err, GP_E_INVALID, "--faults: bad value in '%.*s'", (int)plen, p);
     }
     if ((r->p >= 0.0) == (r->n > 0))
         return gp_error_set(err, GP_E_INVALID,
@@ -109,8 +108,7 @@ static enum gp_status parse_rule(struct fault_rule *r, const char *s, size_t len
     return GP_OK;
 }
 
-enum gp_status faults_parse(struct faults *f, const char *spec, uint64_t seed,
-                            struct gp_error *err)
+enum gp_status faults_parse(struct faults *f, const char *spec, uint64_t seed, struct gp_error *err)
 {
     memset(f, 0, sizeof(*f));
     simrng_seed(&f->rng, seed ^ 0x6661756c74730a0aULL);
@@ -170,8 +168,7 @@ void faults_on_operation(struct faults *f, bool is_stop, bool *out_fail, bool *o
         const struct fault_rule *r = &f->rules[i];
         if (r->kind == FAULT_OPFAIL && !*out_fail && fires(f, r, f->operations))
             *out_fail = true;
-        else if (r->kind == FAULT_STUCKSTOP && is_stop && !*out_stuck &&
-                 fires(f, r, f->stops))
+        else if (r->kind == FAULT_STUCKSTOP && is_stop && !*out_stuck && fires(f, r, f->stops))
             *out_stuck = true;
     }
 }

@@ -28,11 +28,11 @@ enum fault_kind {
 
 struct fault_rule {
     enum fault_kind kind;
-    int status;          /* FAULT_HTTP */
-    double p;            /* < 0: unused */
-    unsigned long n;     /* 0: unused */
-    long retry_s;        /* 429: Retry-After */
-    long ms;             /* slow: delay */
+    int status;      /* FAULT_HTTP */
+    double p;        /* < 0: unused */
+    unsigned long n; /* 0: unused */
+    long retry_s;    /* 429: Retry-After */
+    long ms;         /* slow: delay */
 };
 
 #define FAULTS_MAX 16

@@ -196,8 +196,8 @@ static bool valid_name(const char *s)
 }
 
 enum gp_status fleet_put_machine(struct fleet *f, const char *rg, const char *name,
-                                 const char *location, bool hci, size_t *out_idx,
-                                 bool *out_created, struct gp_error *err)
+                                 const char *location, bool hci, size_t *out_idx, bool *out_created,
+                                 struct gp_error *err)
 {
     if (!valid_name(rg) || !valid_name(name))
         return gp_error_set(err, GP_E_INVALID, "The resource name '%s' is invalid.", name);
@@ -388,9 +388,9 @@ void fleet_gpus_retake(struct fleet *f, int host, const struct vm_gpu *gpus, siz
 }
 
 enum gp_status fleet_gpus_claim(struct fleet *f, int host, const char *vm_name,
-                                const struct vm_gpu *want, size_t n_want,
-                                struct vm_gpu **out_gpus, signed char slots[VM_MAX_GPUS],
-                                enum rule_id *out_rule, struct gp_error *err)
+                                const struct vm_gpu *want, size_t n_want, struct vm_gpu **out_gpus,
+                                signed char slots[VM_MAX_GPUS], enum rule_id *out_rule,
+                                struct gp_error *err)
 {
     *out_gpus = NULL;
     memset(slots, -1, VM_MAX_GPUS);
@@ -452,8 +452,8 @@ enum gp_status fleet_gpus_claim(struct fleet *f, int host, const char *vm_name,
             return gp_error_set(err, GP_E_RULE, "%s has no free GPU in DDA mode%s%s.", h->name,
                                 w->gpu_name ? " named " : "", w->gpu_name ? w->gpu_name : "");
         }
-        if (w->type == GPU_ASSIGN_P && h->gpus[best].partitions_used + 1 >
-                                           h->gpus[best].partitions_total) {
+        if (w->type == GPU_ASSIGN_P &&
+            h->gpus[best].partitions_used + 1 > h->gpus[best].partitions_total) {
             *out_rule = RULE_CAPACITY;
             return gp_error_set(err, GP_E_RULE, "No GPU partition is free on %s.", h->name);
         }
@@ -515,8 +515,8 @@ enum gp_status fleet_machine_json(const struct fleet *f, size_t idx, struct gp_b
                          ",\"identity\":{\"type\":\"SystemAssigned\",\"principalId\":"
                          "\"%08x-%04x-4%03x-8%03x-%012llx\",\"tenantId\":"
                          "\"00000000-0000-0000-0000-000000000000\"}",
-                         (unsigned)(h >> 32), (unsigned)((h >> 16) & 0xffff),
-                         (unsigned)(h & 0xfff), (unsigned)((h >> 20) & 0xfff),
+                         (unsigned)(h >> 32), (unsigned)((h >> 16) & 0xffff), (unsigned)(h & 0xfff),
+                         (unsigned)((h >> 20) & 0xfff),
                          (unsigned long long)((h * 31) & 0xffffffffffffULL)));
     const char *os = m->windows ? "windows" : "linux";
     const char *os_name = !m->hci ? "Azure Stack HCI" : m->windows ? "Windows" : "Linux";
@@ -532,8 +532,8 @@ enum gp_status fleet_machine_json(const struct fleet *f, size_t idx, struct gp_b
     return gp_buf_append_str(out, "}}");
 }
 
-enum gp_status fleet_vmi_json(const struct fleet *f, size_t idx, bool gpu_fields,
-                              bool graph_row, struct gp_buf *out)
+enum gp_status fleet_vmi_json(const struct fleet *f, size_t idx, bool gpu_fields, bool graph_row,
+                              struct gp_buf *out)
 {
     const struct fleet_machine *m = &f->machines[idx];
     struct vm shown = m->vm; /* shallow: nothing is freed through it */
@@ -564,7 +564,8 @@ enum gp_status fleet_vmi_json(const struct fleet *f, size_t idx, bool gpu_fields
     return st;
 }
 
-/* --- generation -------------------------------------------------------------------------------- */
+/* --- generation --------------------------------------------------------------------------------
+ */
 
 struct gpu_family {
     const char *model;
@@ -630,8 +631,8 @@ struct city {
     const char *name, *region;
 };
 static const struct city CITIES[] = {
-    {"seattle", "westus2"},   {"denver", "westus3"},      {"austin", "southcentralus"},
-    {"boston", "eastus"},     {"chicago", "northcentralus"}, {"atlanta", "eastus2"},
+    {"seattle", "westus2"},    {"denver", "westus3"},         {"austin", "southcentralus"},
+    {"boston", "eastus"},      {"chicago", "northcentralus"}, {"atlanta", "eastus2"},
     {"dublin", "northeurope"}, {"amsterdam", "westeurope"},
 };
 #define N_CITIES (sizeof(CITIES) / sizeof(CITIES[0]))
@@ -726,8 +727,8 @@ static enum gp_status gen_sites(struct fleet *f, size_t n_hosts)
         size_t idx;
         bool created;
         struct gp_error e;
-        GP_TRY(fleet_put_machine(f, h->resource_group, h->name, f->sites[s].location, false,
-                                 &idx, &created, &e));
+        GP_TRY(fleet_put_machine(f, h->resource_group, h->name, f->sites[s].location, false, &idx,
+                                 &created, &e));
         f->machines[idx].windows = true;
     }
     return GP_OK;
@@ -757,15 +758,16 @@ static enum gp_status gen_vm(struct fleet *f, struct simrng *r, const struct wor
     size_t idx;
     bool created;
     struct gp_error e;
-    GP_TRY(fleet_put_machine(f, w->rg, name, site ? site->location : "eastus", true, &idx,
-                             &created, &e));
+    GP_TRY(fleet_put_machine(f, w->rg, name, site ? site->location : "eastus", true, &idx, &created,
+                             &e));
     struct fleet_machine *m = &f->machines[idx];
     m->windows = w->windows;
     struct vm *vm = &m->vm;
     static const long cpus[] = {2, 4, 8, 16, 32};
     static const long mems[] = {4096, 8192, 16384, 32768, 65536};
-    static const char *const sizes[] = {"Custom", "Custom", "Custom", "Default",
-                                        "Standard_D4s_v3", "Standard_D8s_v3", "Standard_NV6"};
+    static const char *const sizes[] = {"Custom",      "Custom",          "Custom",
+                                        "Default",     "Standard_D4s_v3", "Standard_D8s_v3",
+                                        "Standard_NV6"};
     vm->id = fmt_dup("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.HybridCompute/"
                      "machines/%s/providers/Microsoft.AzureStackHCI/virtualMachineInstances/"
                      "default",
@@ -782,8 +784,8 @@ static enum gp_status gen_vm(struct fleet *f, struct simrng *r, const struct wor
     vm->admin_username = text_dup(w->windows ? "azadmin" : "azureuser");
     static const char *const linux_images[] = {"ubuntu-2204", "ubuntu-2404", "rhel-9"};
     static const char *const win_images[] = {"win11-multisession", "win2022-datacenter"};
-    const char *image = w->windows ? win_images[simrng_below(r, 2)]
-                                   : linux_images[simrng_below(r, 3)];
+    const char *image =
+        w->windows ? win_images[simrng_below(r, 2)] : linux_images[simrng_below(r, 3)];
     vm->image_id = fmt_dup("/subscriptions/%s/resourceGroups/%s/providers/"
                            "Microsoft.AzureStackHCI/galleryImages/%s",
                            f->subscription, site ? site->rg : w->rg, image);
@@ -966,8 +968,7 @@ enum gp_status fleet_save(const struct fleet *f, const char *path, struct gp_err
     return GP_OK;
 }
 
-static enum gp_status read_file(const char *path, char **out, size_t *out_len,
-                                struct gp_error *err)
+static enum gp_status read_file(const char *path, char **out, size_t *out_len, struct gp_error *err)
 {
     FILE *in = fopen(path, "rb");
     if (!in) {
@@ -1040,8 +1041,10 @@ static enum gp_status load_tree(struct fleet *f, const cJSON *root, struct gp_er
         const char *name = obj_str(it, "name"), *cl = obj_str(it, "customLocation");
         const char *loc = obj_str(it, "location"), *rg = obj_str(it, "resourceGroup");
         if (!name || !cl || !loc || !rg)
-            return gp_error_set(err, GP_E_INVALID, "sites[%zu]: name, customLocation, "
-                                "location and resourceGroup are required", i - 1);
+            return gp_error_set(err, GP_E_INVALID,
+                                "sites[%zu]: name, customLocation, "
+                                "location and resourceGroup are required",
+                                i - 1);
         s->name = text_dup(name);
         s->custom_location = text_dup(cl);
         s->location = text_dup(loc);
@@ -1059,8 +1062,7 @@ static enum gp_status load_tree(struct fleet *f, const cJSON *root, struct gp_er
         const cJSON *gpus = cJSON_GetObjectItemCaseSensitive(it, "gpus");
         if (!name || !obj_num(it, "site", 0, (long)n_sites - 1, &site) || !cJSON_IsArray(gpus) ||
             cJSON_GetArraySize(gpus) > HOST_MAX_GPUS)
-            return gp_error_set(err, GP_E_INVALID, "hosts[%zu]: name, site and gpus required",
-                                i);
+            return gp_error_set(err, GP_E_INVALID, "hosts[%zu]: name, site and gpus required", i);
         f->host_site[i] = (int)site;
         h->name = text_dup(name);
         h->custom_location = text_dup(f->sites[site].custom_location);
@@ -1080,8 +1082,7 @@ static enum gp_status load_tree(struct fleet *f, const cJSON *root, struct gp_er
             const char *mode = obj_str(g, "mode");
             if (!id || !model || !mode || !obj_num(g, "partitionSizeMB", -1, 1L << 30, &size) ||
                 !obj_num(g, "partitions", 0, HOST_GPU_MAX_PARTITIONS, &parts))
-                return gp_error_set(err, GP_E_INVALID, "hosts[%zu].gpus[%zu]: bad GPU", i,
-                                    k - 1);
+                return gp_error_set(err, GP_E_INVALID, "hosts[%zu].gpus[%zu]: bad GPU", i, k - 1);
             hg->id = text_dup(id);
             hg->model = text_dup(model);
             if (!hg->id || !hg->model)

@@ -21,23 +21,23 @@
 struct fleet_machine {
     char *name;
     char *rg;
-    char *location;          /* Azure region of the Arc resource, e.g. "westus2" */
-    bool hci;                /* kind HCI: an Azure Local VM (false: a cluster node) */
+    char *location; /* Azure region of the Arc resource, e.g. "westus2" */
+    bool hci;       /* kind HCI: an Azure Local VM (false: a cluster node) */
     bool windows;
-    bool deleted;            /* tombstone: keeps indexes (and skip tokens) stable */
-    bool has_vmi;            /* the VM instance `default` exists */
-    int host;                /* index into cluster.hosts of the VM's node, -1 */
-    uint64_t op_seq;         /* the operation running on the VM instance, 0 when none */
+    bool deleted;                  /* tombstone: keeps indexes (and skip tokens) stable */
+    bool has_vmi;                  /* the VM instance `default` exists */
+    int host;                      /* index into cluster.hosts of the VM's node, -1 */
+    uint64_t op_seq;               /* the operation running on the VM instance, 0 when none */
     signed char slot[VM_MAX_GPUS]; /* host GPU index held by vm.gpus[i], -1 */
-    struct vm vm;            /* valid when has_vmi */
+    struct vm vm;                  /* valid when has_vmi */
 };
 
 /* One Azure Local cluster (custom location). Strings owned. */
 struct fleet_site {
-    char *name;              /* "cl-seattle" */
-    char *custom_location;   /* full custom location resource id */
-    char *location;          /* Azure region */
-    char *rg;                /* resource group of the cluster's own resources */
+    char *name;            /* "cl-seattle" */
+    char *custom_location; /* full custom location resource id */
+    char *location;        /* Azure region */
+    char *rg;              /* resource group of the cluster's own resources */
 };
 
 /* The machines of one resource group, in creation order. */
@@ -51,16 +51,16 @@ struct fleet {
     char *subscription;
     struct fleet_machine *machines;
     size_t n_machines, cap_machines;
-    uint32_t *hash;          /* open addressing: machine index + 1, 0 = empty */
-    size_t hash_cap;         /* power of two */
+    uint32_t *hash;  /* open addressing: machine index + 1, 0 = empty */
+    size_t hash_cap; /* power of two */
     struct fleet_rg *rgs;
     size_t n_rgs, cap_rgs;
     struct fleet_site *sites;
     size_t n_sites;
-    int *host_site;          /* site index of each host */
-    size_t *host_vms;        /* VM instances placed on each host */
-    struct cluster cluster;  /* hosts, GPUs and partition pools */
-    size_t n_vmi;            /* live VM instances */
+    int *host_site;         /* site index of each host */
+    size_t *host_vms;       /* VM instances placed on each host */
+    struct cluster cluster; /* hosts, GPUs and partition pools */
+    size_t n_vmi;           /* live VM instances */
 };
 
 /* Caps on what a client can make the store hold. */
@@ -74,9 +74,8 @@ void fleet_cleanup(struct fleet *f);
 /* Fills an empty fleet: n_hosts nodes in 2-node clusters with a realistic GPU mix, n_vms VMs
  * spread over them (names, resource groups, power states, GPU-P partitions and DDA devices
  * accounted in the pools). The same seed gives the same fleet. GP_E_NOMEM. */
-GP_NODISCARD enum gp_status fleet_generate(struct fleet *f, const char *subscription,
-                                           size_t n_vms, size_t n_hosts, uint64_t seed,
-                                           struct gp_error *err);
+GP_NODISCARD enum gp_status fleet_generate(struct fleet *f, const char *subscription, size_t n_vms,
+                                           size_t n_hosts, uint64_t seed, struct gp_error *err);
 
 /* Index of the live machine rg/name (case-insensitive), or -1. */
 long fleet_find(const struct fleet *f, const char *rg, const char *name);
@@ -118,8 +117,8 @@ GP_NODISCARD enum gp_status fleet_vmi_json(const struct fleet *f, size_t idx, bo
 GP_NODISCARD enum gp_status fleet_gpus_claim(struct fleet *f, int host, const char *vm_name,
                                              const struct vm_gpu *want, size_t n_want,
                                              struct vm_gpu **out_gpus,
-                                             signed char slots[VM_MAX_GPUS],
-                                             enum rule_id *out_rule, struct gp_error *err);
+                                             signed char slots[VM_MAX_GPUS], enum rule_id *out_rule,
+                                             struct gp_error *err);
 /* Gives back what slots hold for a GPU list of n items (slots reset to -1). */
 void fleet_gpus_release(struct fleet *f, int host, const struct vm_gpu *gpus, size_t n,
                         signed char slots[VM_MAX_GPUS], const char *vm_name);

@@ -18,12 +18,24 @@ enum gp_status jsonw_string(struct gp_buf *b, const char *s)
         GP_TRY(gp_buf_append(b, run, (size_t)(p - run)));
         run = p + 1;
         switch (c) {
-        case '"': GP_TRY(gp_buf_append(b, "\\\"", 2)); break;
-        case '\\': GP_TRY(gp_buf_append(b, "\\\\", 2)); break;
-        case '\n': GP_TRY(gp_buf_append(b, "\\n", 2)); break;
-        case '\r': GP_TRY(gp_buf_append(b, "\\r", 2)); break;
-        case '\t': GP_TRY(gp_buf_append(b, "\\t", 2)); break;
-        default: GP_TRY(gp_buf_printf(b, "\\u%04x", c)); break;
+        case '"':
+            GP_TRY(gp_buf_append(b, "\\\"", 2));
+            break;
+        case '\\':
+            GP_TRY(gp_buf_append(b, "\\\\", 2));
+            break;
+        case '\n':
+            GP_TRY(gp_buf_append(b, "\\n", 2));
+            break;
+        case '\r':
+            GP_TRY(gp_buf_append(b, "\\r", 2));
+            break;
+        case '\t':
+            GP_TRY(gp_buf_append(b, "\\t", 2));
+            break;
+        default:
+            GP_TRY(gp_buf_printf(b, "\\u%04x", c));
+            break;
         }
     }
     GP_TRY(gp_buf_append(b, run, strlen(run)));

@@ -97,10 +97,20 @@ static int parse_args(struct options *o, int argc, char **argv)
             o->quiet = true;
             continue;
         }
-        static const char *const with_value[] = {
-            "--listen", "--fleet",      "--hosts",          "--seed",   "--state",
-            "--page-size", "--op-ms",   "--retry-after",    "--retry-after-ms", "--faults",
-            "--token",  "--subscription", "--log",          NULL};
+        static const char *const with_value[] = {"--listen",
+                                                 "--fleet",
+                                                 "--hosts",
+                                                 "--seed",
+                                                 "--state",
+                                                 "--page-size",
+                                                 "--op-ms",
+                                                 "--retry-after",
+                                                 "--retry-after-ms",
+                                                 "--faults",
+                                                 "--token",
+                                                 "--subscription",
+                                                 "--log",
+                                                 NULL};
         bool known = false;
         for (size_t k = 0; with_value[k]; k++)
             known = known || !strcmp(name, with_value[k]);
@@ -210,8 +220,8 @@ int main(int argc, char **argv)
     bool loaded = st == GP_OK;
     if (!loaded) {
         gp_error_clear(&err);
-        if (fleet_generate(&svc.fleet, o.subscription, (size_t)o.fleet, (size_t)o.hosts,
-                           o.seed, &err) != GP_OK) {
+        if (fleet_generate(&svc.fleet, o.subscription, (size_t)o.fleet, (size_t)o.hosts, o.seed,
+                           &err) != GP_OK) {
             fprintf(stderr, "gpup-sim: %s\n", err.message);
             fleet_cleanup(&svc.fleet);
             ops_cleanup(&svc.ops);
@@ -237,8 +247,7 @@ int main(int argc, char **argv)
 
     struct server *srv = NULL;
     char url[320];
-    if (server_start(&svc, o.host, o.port, o.log, o.quiet, &srv, url, sizeof(url), &err) !=
-        GP_OK) {
+    if (server_start(&svc, o.host, o.port, o.log, o.quiet, &srv, url, sizeof(url), &err) != GP_OK) {
         fprintf(stderr, "gpup-sim: %s\n", err.message);
         fleet_cleanup(&svc.fleet);
         ops_cleanup(&svc.ops);

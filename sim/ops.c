@@ -175,8 +175,8 @@ static void op_finish(struct ops *o, struct fleet *f, struct op *op, enum op_sta
     }
 }
 
-struct op *ops_begin(struct ops *o, struct fleet *f, enum op_kind kind, size_t idx,
-                     int64_t now_ms, int64_t now_wall_ms, int64_t duration_ms)
+struct op *ops_begin(struct ops *o, struct fleet *f, enum op_kind kind, size_t idx, int64_t now_ms,
+                     int64_t now_wall_ms, int64_t duration_ms)
 {
     if (o->n_pending == o->cap_pending) {
         size_t cap = o->cap_pending ? o->cap_pending * 2 : 64;
@@ -304,9 +304,8 @@ static void iso_time(int64_t wall_ms, char out[96])
         (void)text_copy(out, 96, "1970-01-01T00:00:00.000Z");
         return;
     }
-    (void)snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                   (int)(wall_ms % 1000));
+    (void)snprintf(out, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000));
 }
 
 enum gp_status ops_status_json(const struct op *op, const struct fleet *f, int64_t now_ms,
@@ -323,8 +322,8 @@ enum gp_status ops_status_json(const struct op *op, const struct fleet *f, int64
                          "locations/%s/operationStatuses/%s\",\"name\":\"%s\",",
                          f->subscription, op->location, op->id, op->id));
     GP_TRY(jsonw_member(out, "resourceId", vmi_id));
-    GP_TRY(gp_buf_printf(out, ",\"status\":\"%s\",\"startTime\":\"%s\"",
-                         op_status_name(op->status), start));
+    GP_TRY(gp_buf_printf(out, ",\"status\":\"%s\",\"startTime\":\"%s\"", op_status_name(op->status),
+                         start));
     int pct = 100;
     if (op->status == OP_RUNNING) {
         int64_t span = op->due_ms - op->start_ms;

@@ -16,15 +16,15 @@
 #include "sim/fleet.h"
 #include "sim/simrng.h"
 
-#define OP_KINDS(X)                                                                            \
-    X(OP_CREATE, "create")                                                                     \
-    X(OP_UPDATE, "update")                                                                     \
-    X(OP_DELETE, "delete")                                                                     \
-    X(OP_START, "start")                                                                       \
-    X(OP_STOP, "stop")                                                                         \
-    X(OP_RESTART, "restart")                                                                   \
-    X(OP_PAUSE, "pause")                                                                       \
-    X(OP_SAVE, "save")                                                                         \
+#define OP_KINDS(X)                                                                                \
+    X(OP_CREATE, "create")                                                                         \
+    X(OP_UPDATE, "update")                                                                         \
+    X(OP_DELETE, "delete")                                                                         \
+    X(OP_START, "start")                                                                           \
+    X(OP_STOP, "stop")                                                                             \
+    X(OP_RESTART, "restart")                                                                       \
+    X(OP_PAUSE, "pause")                                                                           \
+    X(OP_SAVE, "save")                                                                             \
     X(OP_POWEROFF, "powerOff")
 
 #define GP_ENUM_ID_(id, name) id,
@@ -37,16 +37,16 @@ const char *op_kind_name(enum op_kind k);
 const char *op_status_name(enum op_status s); /* "InProgress", "Succeeded"... */
 
 struct op {
-    uint64_t seq;            /* 0: free slot */
+    uint64_t seq; /* 0: free slot */
     char id[37];
     enum op_kind kind;
     enum op_status status;
     size_t machine;
-    int64_t start_ms, due_ms;         /* monotonic; due INT64_MAX when stuck */
+    int64_t start_ms, due_ms; /* monotonic; due INT64_MAX when stuck */
     int64_t start_wall_ms, end_wall_ms;
-    bool fail;               /* ends Failed (fault opfail) */
-    bool stuck;              /* never ends (fault stuckstop) */
-    char location[48];       /* Azure region in the operation URLs */
+    bool fail;         /* ends Failed (fault opfail) */
+    bool stuck;        /* never ends (fault stuckstop) */
+    char location[48]; /* Azure region in the operation URLs */
     enum power_state power_before;
     /* create/update: the GPU list reserved in the pool, applied on success */
     bool gpus_change;
@@ -66,7 +66,7 @@ struct ops {
     struct op *ring;
     size_t cap;
     uint64_t next_seq;
-    uint64_t *pending;       /* seqs of running operations */
+    uint64_t *pending; /* seqs of running operations */
     size_t n_pending, cap_pending;
     struct simrng rng;
 };
@@ -80,8 +80,8 @@ void ops_cleanup(struct ops *o);
  * its transient state and marks it busy. Returns the operation (owned by o) for the caller to
  * fill in (payload, fail, stuck), or NULL when out of memory. duration_ms 0 completes at the
  * next request. */
-struct op *ops_begin(struct ops *o, struct fleet *f, enum op_kind kind, size_t idx,
-                     int64_t now_ms, int64_t now_wall_ms, int64_t duration_ms);
+struct op *ops_begin(struct ops *o, struct fleet *f, enum op_kind kind, size_t idx, int64_t now_ms,
+                     int64_t now_wall_ms, int64_t duration_ms);
 
 /* Completes every running operation whose time has come. Returns true when the store
  * changed (so the caller saves it). */

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,15 @@
 #include "model/text.h"
 #include "sim/jsonw.h"
 
+/* Answers held back by the fault "slow": the connection is suspended and a small timer thread
+ * resumes it when its time has come, so other clients are not held up. */
+#define SLOW_MAX 256
+
+struct slow_entry {
+    struct MHD_Connection *con;
+    int64_t due_us;
+};
+
 struct server {
     struct MHD_Daemon *daemon;
     struct arm_service *svc;
@@ -27,17 +37,28 @@ struct server {
     bool quiet;
     bool save_failed_reported;
     int listen_fd;
+    pthread_t resumer;
+    bool resumer_started;
+    pthread_mutex_t lock; /* guards the fields below */
+    pthread_cond_t wake;
+    struct slow_entry slow[SLOW_MAX];
+    size_t n_slow;
+    int suspended; /* suspended connections not yet answered */
+    bool stopping;
 };
 
 /* What one request carries between MHD's calls. */
 struct req_ctx {
-    char *uri;               /* path?query as received */
+    char *uri; /* path?query as received */
     int64_t start_us;
     char method[16];
     struct gp_buf body;
     bool started;
     bool too_large;
-    int status;              /* 0: no answer (reset or client gone) */
+    int status; /* 0: no answer (reset or client gone) */
+    bool logged;
+    struct MHD_Response *held; /* the answer waiting out a "slow" delay */
+    bool suspended;            /* counted in server.suspended */
 };
 
 static int64_t mono_us(void)
@@ -97,8 +118,15 @@ static void on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
     struct req_ctx *c = *con_cls;
     if (!c)
         return;
-    if (srv->log)
-        log_line(srv, c);
+    if (c->suspended) {
+        pthread_mutex_lock(&srv->lock);
+        srv->suspended--;
+        pthread_mutex_unlock(&srv->lock);
+    }
+    if (c->held)
+        MHD_destroy_response(c->held);
+    if (srv->log && !c->logged)
+        log_line(srv, c); /* the client went away before an answer */
     gp_buf_cleanup(&c->body);
     free(c->uri);
     free(c);
@@ -142,6 +170,12 @@ static void save_if_dirty(struct server *srv)
     svc->dirty = false;
 }
 
+static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *con,
+                                   struct req_ctx *c, struct MHD_Response *resp);
+static bool hold(struct server *srv, struct MHD_Connection *con, struct req_ctx *c,
+                 struct MHD_Response *resp, long delay_ms);
+static void stop_resumer(struct server *srv);
+
 static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, const char *url,
                               struct req_ctx *c)
 {
@@ -166,14 +200,11 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     save_if_dirty(srv);
     if (r.reset) {
         arm_response_cleanup(&r);
+        if (srv->log) {
+            log_line(srv, c);
+            c->logged = true;
+        }
         return MHD_NO; /* MHD closes the connection without an answer */
-    }
-    if (r.delay_ms > 0) {
-        /* The fault "slow": the one server thread sleeps, so every client sees a slow server
-         * (documented in gpup-sim(1)). */
-        struct timespec ts = {r.delay_ms / 1000, (r.delay_ms % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
     }
     struct MHD_Response *resp;
     if (r.body && r.body_len) {
@@ -190,16 +221,80 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     for (size_t i = 0; i < r.n_headers; i++)
         (void)MHD_add_response_header(resp, r.headers[i].name, r.headers[i].value);
     c->status = r.status;
-    enum MHD_Result ok = MHD_queue_response(con, (unsigned)r.status, resp);
-    MHD_destroy_response(resp);
     arm_response_cleanup(&r);
+    if (r.delay_ms > 0 && hold(srv, con, c, resp, r.delay_ms))
+        return MHD_YES; /* answered when the resumer wakes the connection */
+    return send_answer(srv, con, c, resp);
+}
+
+/* Queues the answer (the log line first, so a client that got it can read its line). */
+static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *con,
+                                   struct req_ctx *c, struct MHD_Response *resp)
+{
+    if (srv->log && !c->logged) {
+        log_line(srv, c);
+        c->logged = true;
+    }
+    enum MHD_Result ok = MHD_queue_response(con, (unsigned)c->status, resp);
+    MHD_destroy_response(resp);
     return ok;
 }
 
+/* The fault "slow": suspends the connection with its answer ready; the resumer thread wakes it
+ * after delay_ms. False when it cannot (too many held, or stopping): answer at once. */
+static bool hold(struct server *srv, struct MHD_Connection *con, struct req_ctx *c,
+                 struct MHD_Response *resp, long delay_ms)
+{
+    pthread_mutex_lock(&srv->lock);
+    bool ok = srv->resumer_started && !srv->stopping && srv->n_slow < SLOW_MAX;
+    if (ok) {
+        srv->slow[srv->n_slow++] = (struct slow_entry){con, mono_us() + (int64_t)delay_ms * 1000};
+        srv->suspended++;
+        c->held = resp;
+        c->suspended = true;
+        MHD_suspend_connection(con);
+        pthread_cond_signal(&srv->wake);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return ok;
+}
+
+static void *resumer_main(void *arg)
+{
+    struct server *srv = arg;
+    pthread_mutex_lock(&srv->lock);
+    for (;;) {
+        int64_t now = mono_us(), next = INT64_MAX;
+        for (size_t i = 0; i < srv->n_slow;) {
+            if (srv->stopping || srv->slow[i].due_us <= now) {
+                MHD_resume_connection(srv->slow[i].con);
+                srv->slow[i] = srv->slow[--srv->n_slow];
+                continue;
+            }
+            if (srv->slow[i].due_us < next)
+                next = srv->slow[i].due_us;
+            i++;
+        }
+        if (srv->stopping)
+            break;
+        if (next == INT64_MAX) {
+            pthread_cond_wait(&srv->wake, &srv->lock);
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t wait_ns = (next - now) * 1000 + ts.tv_nsec;
+            ts.tv_sec += (time_t)(wait_ns / 1000000000);
+            ts.tv_nsec = (long)(wait_ns % 1000000000);
+            pthread_cond_timedwait(&srv->wake, &srv->lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct server *srv = cls;
@@ -226,13 +321,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (c->held) { /* resumed after a "slow" delay */
+        struct MHD_Response *resp = c->held;
+        c->held = NULL;
+        pthread_mutex_lock(&srv->lock);
+        c->suspended = false;
+        srv->suspended--;
+        pthread_mutex_unlock(&srv->lock);
+        return send_answer(srv, con, c, resp);
+    }
     if (c->status)
         return MHD_YES; /* already answered (early 413) */
     return answer(srv, con, url, c);
 }
 
-static enum gp_status open_listener(const char *host, const char *port, int *out_fd,
-                                    char *out_url, size_t url_len, struct gp_error *err)
+static enum gp_status open_listener(const char *host, const char *port, int *out_fd, char *out_url,
+                                    size_t url_len, struct gp_error *err)
 {
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof(hints));
@@ -241,8 +345,7 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0)
-        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
-                            gai_strerror(rc));
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port, gai_strerror(rc));
     int fd = -1;
     int saved = 0;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -261,8 +364,7 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
     }
     freeaddrinfo(ai);
     if (fd < 0)
-        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port,
-                            strerror(saved));
+        return gp_error_set(err, GP_E_NETWORK, "--listen %s:%s: %s", host, port, strerror(saved));
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
@@ -281,8 +383,8 @@ static enum gp_status open_listener(const char *host, const char *port, int *out
 }
 
 enum gp_status server_start(struct arm_service *svc, const char *host, const char *port,
-                            const char *log_path, bool quiet, struct server **out,
-                            char *out_url, size_t url_len, struct gp_error *err)
+                            const char *log_path, bool quiet, struct server **out, char *out_url,
+                            size_t url_len, struct gp_error *err)
 {
     *out = NULL;
     struct server *srv = calloc(1, sizeof(*srv));
@@ -294,8 +396,8 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
     if (log_path) {
         srv->log = fopen(log_path, "a");
         if (!srv->log) {
-            enum gp_status st = gp_error_set(err, GP_E_IO, "--log %s: %s", log_path,
-                                             strerror(errno));
+            enum gp_status st =
+                gp_error_set(err, GP_E_IO, "--log %s: %s", log_path, strerror(errno));
             free(srv);
             return st;
         }
@@ -307,20 +409,31 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
         free(srv);
         return st;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (!quiet)
         flags |= MHD_USE_ERROR_LOG;
+    /* Without the resumer thread "slow" answers hold the server thread instead. */
+    srv->resumer_started = pthread_create(&srv->resumer, NULL, resumer_main, srv) == 0;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)1000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(128 * 1024), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         close(srv->listen_fd);
+        stop_resumer(srv);
         if (srv->log)
             fclose(srv->log);
+        pthread_cond_destroy(&srv->wake);
+        pthread_mutex_destroy(&srv->lock);
         free(srv);
         return gp_error_set(err, GP_E_NETWORK, "cannot start the HTTP server");
     }
@@ -328,13 +441,39 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
     return GP_OK;
 }
 
+/* Resumes every held connection and ends the resumer thread. */
+static void stop_resumer(struct server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    srv->stopping = true;
+    pthread_cond_signal(&srv->wake);
+    pthread_mutex_unlock(&srv->lock);
+    if (srv->resumer_started)
+        pthread_join(srv->resumer, NULL);
+    srv->resumer_started = false;
+}
+
 void server_stop(struct server *srv)
 {
     if (!srv)
         return;
+    /* MHD must not be stopped with suspended connections: resume them all and let the server
+     * thread answer them (bounded wait: it only has to run each handler once). */
+    stop_resumer(srv);
+    for (int i = 0; i < 2000; i++) {
+        pthread_mutex_lock(&srv->lock);
+        int left = srv->suspended;
+        pthread_mutex_unlock(&srv->lock);
+        if (left <= 0)
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
     MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
     save_if_dirty(srv);
     if (srv->log)
         fclose(srv->log);
+    pthread_cond_destroy(&srv->wake);
+    pthread_mutex_destroy(&srv->lock);
     free(srv);
 }

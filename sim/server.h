@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * sim/server.h: gpup-sim's HTTP/1.1 server (libmicrohttpd). One internal polling thread
- * (epoll), so the store needs no locks; keep-alive; capped bodies and header memory; a timeout
+ * (epoll), so the store needs no locks (a timer thread only resumes answers held back by the
+ * fault "slow"); keep-alive; capped bodies and header memory; a timeout
  * for slow clients; TCP_NODELAY and each answer written in one piece; the request log. It
  * carries requests to sim/arm.c and writes the answers back, and saves the state after every
  * change when --state is given. */
