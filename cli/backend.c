@@ -18,6 +18,7 @@
 #include "model/recovery.h"
 #include "model/text.h"
 #include "net/arm.h"
+#include "net/auth.h"
 #include "net/executor.h"
 #include "net/journal.h"
 #include "net/loop.h"
@@ -35,7 +36,8 @@ struct cli_session {
     struct cli_backend be;
     struct gp_loop *loop;
     struct arm_client *arm;
-    const char *token;          /* GPUP_TOKEN, borrowed from the environment */
+    struct http_client *http;   /* for the login endpoints */
+    struct auth *auth;          /* the token provider */
     char subscription[SETTINGS_ID_MAX];
     volatile bool interrupted;
     /* executor client state: the one call in flight */
@@ -65,26 +67,116 @@ static enum gp_status wait_for(struct cli_session *s, const bool *done, struct g
     return GP_OK;
 }
 
+static void auth_notice(void *ctx, const char *line)
+{
+    (void)ctx;
+    char safe[512];
+    fprintf(stderr, "%s\n", text_sanitize(safe, sizeof(safe), line));
+}
+
+static enum gp_status ensure_loop(struct cli_session *s, struct gp_error *err)
+{
+    if (s->loop)
+        return GP_OK;
+    if (loop_new(&s->loop) != GP_OK)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    if (loop_watch_signal(s->loop, SIGINT, on_sigint, s) != GP_OK)
+        return gp_error_set(err, GP_E_FAILED, "cannot watch SIGINT");
+    return GP_OK;
+}
+
+static struct http_options http_opts(const struct cli_session *s)
+{
+    struct http_options o;
+    memset(&o, 0, sizeof(o));
+    o.ca_bundle = s->eff->profile.ca_bundle[0] ? s->eff->profile.ca_bundle : NULL;
+    return o;
+}
+
+/* The token provider (net/auth) from the settings; login overrides the method and its ids. */
+static enum gp_status ensure_auth(struct cli_session *s, const struct cli_login *login,
+                                  struct gp_error *err)
+{
+    if (s->auth)
+        return GP_OK;
+    GP_TRY(ensure_loop(s, err));
+    if (!s->http) {
+        struct http_options ho = http_opts(s);
+        if (http_client_new(s->loop, &ho, &s->http) != GP_OK)
+            return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    }
+    struct auth_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    auth_config_from_settings(&cfg, s->eff);
+    if (login) {
+        if (login->method)
+            cfg.method = *login->method == 'd'   ? AUTH_DEVICE_CODE
+                         : *login->method == 's' ? AUTH_SERVICE_PRINCIPAL
+                                                 : AUTH_AZURE_CLI;
+        if (login->tenant)
+            cfg.tenant = login->tenant;
+        if (login->client_id)
+            cfg.client_id = login->client_id;
+        if (login->client_secret_file)
+            cfg.client_secret_file = login->client_secret_file;
+    }
+    cfg.notice = auth_notice;
+    cfg.notice_ctx = s;
+    return auth_new(s->loop, &auth_http_transport_ops, s->http, &cfg, &s->auth, err);
+}
+
 static enum gp_status ensure_arm(struct cli_session *s, struct gp_error *err)
 {
     if (s->arm)
         return GP_OK;
-    if (!s->token || !*s->token)
-        return gp_error_set(err, GP_E_AUTH,
-                            "no credentials: set GPUP_TOKEN (sign-in with gpup login is not "
-                            "built yet)");
-    if (!s->loop) {
-        GP_TRY(loop_new(&s->loop));
-        if (loop_watch_signal(s->loop, SIGINT, on_sigint, s) != GP_OK)
-            return gp_error_set(err, GP_E_FAILED, "cannot watch SIGINT");
-    }
+    GP_TRY(ensure_auth(s, NULL, err));
     struct arm_options opts;
     memset(&opts, 0, sizeof(opts));
     opts.endpoint = s->eff->profile.endpoint[0] ? s->eff->profile.endpoint
                                                 : SETTINGS_DEFAULT_ENDPOINT;
-    opts.http.ca_bundle = s->eff->profile.ca_bundle[0] ? s->eff->profile.ca_bundle : NULL;
-    return arm_client_new(s->loop, &opts, &arm_static_token_ops, (void *)(uintptr_t)s->token,
-                          &s->arm, err);
+    opts.http = http_opts(s);
+    return arm_client_new(s->loop, &opts, &auth_arm_token_ops, s->auth, &s->arm, err);
+}
+
+/* --- sign-in ------------------------------------------------------------------------------ */
+
+struct login_wait {
+    bool done;
+    enum gp_status st;
+    struct gp_error err;
+};
+
+static void login_done(void *ctx, enum gp_status st, const struct gp_secret *token,
+                       const struct gp_error *err)
+{
+    (void)token; /* never printed */
+    struct login_wait *w = ctx;
+    w->done = true;
+    w->st = st;
+    if (err)
+        w->err = *err;
+}
+
+static enum gp_status be_login(void *ctx, const struct cli_login *login, char *out_line,
+                               size_t n, struct gp_error *err)
+{
+    struct cli_session *s = ctx;
+    GP_TRY(ensure_auth(s, login, err));
+    struct login_wait w;
+    memset(&w, 0, sizeof(w));
+    GP_TRY(auth_login(s->auth, login_done, &w));
+    enum gp_status st = wait_for(s, &w.done, err);
+    if (st != GP_OK) {
+        auth_cancel(s->auth, &w);
+        return st;
+    }
+    if (w.st != GP_OK) {
+        *err = w.err;
+        err->status = w.st;
+        return w.st;
+    }
+    (void)auth_describe(s->auth, out_line, n);
+    return GP_OK;
 }
 
 /* One request, waited for. On success *out_body (caller frees) holds the answer. */
@@ -659,7 +751,6 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
     if (st != GP_OK)
         return st;
     (void)text_copy(s->subscription, sizeof(s->subscription), s->eff->profile.subscription);
-    s->token = getenv("GPUP_TOKEN");
     s->be = (struct cli_backend){
         .ctx = s,
         .list_vms = be_list_vms,
@@ -668,6 +759,7 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
         .run_plan = be_run_plan,
         .send_step = be_send_step,
         .resume_op = be_resume_op,
+        .login = be_login,
     };
     return GP_OK;
 }
@@ -687,6 +779,8 @@ void cli_session_close(struct cli_session *s)
     if (!s)
         return;
     arm_client_free(s->arm);
+    auth_free(s->auth);
+    http_client_free(s->http);
     loop_free(s->loop);
     free(s->eff);
     free(s);

@@ -792,6 +792,32 @@ static int cmd_config_show(struct cmd_ctx *c)
     return st == GP_OK ? CLI_EXIT_OK : fail_msg(c, st, "cannot print the configuration");
 }
 
+/* --- sign-in ---------------------------------------------------------------------------- */
+
+static int cmd_login(struct cmd_ctx *c)
+{
+    if (opt_value(c, CLI_OPT_CERTIFICATE_FILE))
+        return not_available(c, "certificate sign-in (use --client-secret-file, or a client "
+                                "assertion file in the config)");
+    if (!c->be->login)
+        return not_available(c, "sign-in needs the auth module (net/auth)");
+    struct cli_login lo = {
+        .method = c->args->set[CLI_OPT_DEVICE_CODE]         ? "device-code"
+                  : c->args->set[CLI_OPT_SERVICE_PRINCIPAL] ? "service-principal"
+                  : c->args->set[CLI_OPT_USE_AZ_CLI]        ? "azure-cli"
+                                                            : NULL,
+        .tenant = opt_value(c, CLI_OPT_TENANT),
+        .client_id = opt_value(c, CLI_OPT_CLIENT_ID),
+        .client_secret_file = opt_value(c, CLI_OPT_CLIENT_SECRET_FILE),
+    };
+    char line[256], safe[256];
+    enum gp_status st = c->be->login(c->be->ctx, &lo, line, sizeof(line), &c->err);
+    if (st != GP_OK)
+        return fail(c, st);
+    fprintf(c->io->err, "Signed in: %s\n", text_sanitize(safe, sizeof(safe), line));
+    return CLI_EXIT_OK;
+}
+
 /* --- dispatch ----------------------------------------------------------------------------- */
 
 int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
@@ -833,7 +859,7 @@ int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
     case CLI_CMD_CONFIG_CHECK:
         return not_available(&c, "reading config files needs config/settings");
     case CLI_CMD_LOGIN:
-        return not_available(&c, "sign-in needs the auth module (net/auth)");
+        return cmd_login(&c);
     case CLI_CMD_ROOT:
     case CLI_CMD_VM:
     case CLI_CMD_VM_GPU:

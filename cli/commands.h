@@ -41,6 +41,14 @@ struct cli_plan_result {
     bool have_vm;
 };
 
+/* What `gpup login` asks for; NULL members: from the settings. */
+struct cli_login {
+    const char *method;             /* "device-code", "service-principal", "azure-cli" */
+    const char *tenant;
+    const char *client_id;
+    const char *client_secret_file;
+};
+
 /* What commands need from the service. A NULL member means "not available in this build": the
  * command then fails with a line saying so (never a fake success). */
 struct cli_backend {
@@ -65,6 +73,10 @@ struct cli_backend {
     /* Resumes the journaled operation id (as `gpup ops list` names it). */
     enum gp_status (*resume_op)(void *ctx, const char *op_id, FILE *progress,
                                 struct cli_plan_result *out);
+    /* Signs in (device-code instructions go to stderr) and describes the token held in
+     * out_line ("device-code, expires in 59 min"; never the token). */
+    enum gp_status (*login)(void *ctx, const struct cli_login *login, char *out_line, size_t n,
+                            struct gp_error *err);
 };
 
 /* Runs the parsed command; returns the exit status. eff: the effective settings (NULL: the
