@@ -15,6 +15,7 @@
 #include "cli/backend.h"
 #include "cli/confirm.h"
 #include "cli/output.h"
+#include "config/settings.h"
 #include "model/buf.h"
 #include "model/journal.h"
 #include "model/rules.h"
@@ -623,7 +624,7 @@ static enum gp_status read_journal(struct cmd_ctx *c, struct journal_ops *out)
 
 static bool op_is_open(const struct journal_op *op)
 {
-    return op->state == JOP_UNFINISHED || op->state == JOP_FAILED;
+    return journal_op_needs_attention(op);
 }
 
 static enum gp_status append_json_text(struct gp_buf *b, const char *s)
@@ -818,6 +819,57 @@ static int cmd_login(struct cmd_ctx *c)
     return CLI_EXIT_OK;
 }
 
+/* `gpup config check [FILE]`: reads the file (default: the one gpup would use) and reports
+ * FILE:LINE problems; warnings do not fail it. */
+static int cmd_config_check(struct cmd_ctx *c)
+{
+    extern char **environ;
+    const char *const *env = (const char *const *)environ;
+    char path[SETTINGS_PATH_MAX];
+    bool must_exist = true;
+    if (c->args->positional) {
+        if (!text_copy(path, sizeof(path), c->args->positional))
+            return fail_msg(c, GP_E_CONFIG, "file name too long");
+    } else {
+        enum settings_source src;
+        enum gp_status st = settings_config_path(opt_value(c, CLI_OPT_CONFIG), env, path,
+                                                 sizeof(path), &src, &c->err);
+        if (st != GP_OK)
+            return fail(c, st);
+        must_exist = src != SETTINGS_SRC_DEFAULT;
+    }
+    struct settings *s = settings_new();
+    if (!s)
+        return fail_msg(c, GP_E_NOMEM, "out of memory");
+    struct settings_warnings *warn = calloc(1, sizeof(*warn));
+    if (!warn) {
+        settings_free(s);
+        return fail_msg(c, GP_E_NOMEM, "out of memory");
+    }
+    enum gp_status st = settings_load_file(s, path, must_exist, warn, &c->err);
+    char line[SETTINGS_WARNING_MAX];
+    for (size_t i = 0; i < warn->count; i++)
+        fprintf(c->io->err, "%s\n", text_sanitize(line, sizeof(line), warn->lines[i]));
+    if (warn->dropped)
+        fprintf(c->io->err, "(%zu more warnings)\n", warn->dropped);
+    bool loaded = s->file[0] != '\0';
+    size_t n_profiles = s->n_profiles;
+    settings_free(s);
+    free(warn);
+    if (st != GP_OK) {
+        /* The message is already "FILE:LINE: ...": print it as the first line. */
+        fprintf(c->io->err, "%s\n", text_sanitize(line, sizeof(line), c->err.message));
+        return cli_exit_code(st, CLI_OUTCOME_DONE);
+    }
+    (void)text_sanitize(line, sizeof(line), path);
+    if (loaded)
+        fprintf(c->io->out, "%s: OK (%zu profile%s)\n", line, n_profiles,
+                n_profiles == 1 ? "" : "s");
+    else
+        fprintf(c->io->out, "%s: not present; the defaults apply\n", line);
+    return CLI_EXIT_OK;
+}
+
 /* --- dispatch ----------------------------------------------------------------------------- */
 
 int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
@@ -857,7 +909,7 @@ int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
     case CLI_CMD_CONFIG_SHOW:
         return cmd_config_show(&c);
     case CLI_CMD_CONFIG_CHECK:
-        return not_available(&c, "reading config files needs config/settings");
+        return cmd_config_check(&c);
     case CLI_CMD_LOGIN:
         return cmd_login(&c);
     case CLI_CMD_ROOT:
@@ -887,7 +939,9 @@ int cli_commands_run(const struct cli_args *args)
     struct cli_session *s = NULL;
     struct gp_error err;
     gp_error_clear(&err);
-    enum gp_status st = cli_session_open(args, &s, &err);
+    /* config check reads a file that may be broken: it needs no session. */
+    enum gp_status st = args->cmd == CLI_CMD_CONFIG_CHECK ? GP_OK
+                                                          : cli_session_open(args, &s, &err);
     if (st != GP_OK) {
         const char *path = cli_cmd_path(args->cmd);
         char msg[sizeof(err.message)];
@@ -896,7 +950,8 @@ int cli_commands_run(const struct cli_args *args)
         cli_session_close(s);
         return cli_exit_code(st, CLI_OUTCOME_DONE);
     }
-    int code = cli_commands_exec(args, &io, cli_session_backend(s), cli_session_settings(s));
+    int code = cli_commands_exec(args, &io, s ? cli_session_backend(s) : NULL,
+                                 s ? cli_session_settings(s) : NULL);
     cli_session_close(s);
     if (fflush(stdout) != 0 && code == CLI_EXIT_OK) {
         fputs("gpup: cannot write the output\n", stderr);

@@ -10,12 +10,17 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "model/journal.h"
 #include "model/plan.h"
 #include "model/vm.h"
 
@@ -427,6 +432,127 @@ static void test_no_change_plan(void **state)
     result_free(&r);
 }
 
+/* A temporary directory as XDG_STATE_HOME, holding a journal with one unfinished stop. */
+static void make_journal(char *dir, size_t n, char *out_id, size_t id_len)
+{
+    (void)snprintf(dir, n, "/tmp/gpup-cli-unit-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char sub[512], file[600];
+    (void)snprintf(sub, sizeof(sub), "%s/gpup", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    (void)snprintf(file, sizeof(file), "%s/journal.jsonl", sub);
+    struct vm vm;
+    vm_init(&vm);
+    assert_int_equal(parse_vm(fleet_docs[1], &vm), GP_OK);
+    struct plan p;
+    struct plan_options o = {.api_version = "2025-09-01-preview"};
+    struct gp_error err;
+    assert_int_equal(plan_build_power(&vm, STEP_STOP, &o, &p, &err), GP_OK);
+    struct journal_op op;
+    journal_op_init(&op);
+    assert_int_equal(journal_op_from_plan(&op, "20261125T100000Z-0000beef-0001", &p,
+                                          (int64_t)time(NULL), &err),
+                     GP_OK);
+    char *line = NULL;
+    assert_int_equal(journal_encode_op_begin(&op, &line), GP_OK);
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+    close(fd);
+    (void)snprintf(out_id, id_len, "%s", op.id);
+    free(line);
+    journal_op_cleanup(&op);
+    plan_cleanup(&p);
+    vm_cleanup(&vm);
+    assert_int_equal(setenv("XDG_STATE_HOME", dir, 1), 0);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[600];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_ops_list_and_resume(void **state)
+{
+    (void)state;
+    char dir[256], id[64];
+    make_journal(dir, sizeof(dir), id, sizeof(id));
+    struct fake f = {0};
+    struct result r = run(&f, "ops list -o table", NULL, false);
+    assert_int_equal(r.code, 0);
+    assert_true(strncmp(r.out, id, strlen(id)) == 0);
+    assert_non_null(strstr(r.out, "web-01"));
+    assert_non_null(strstr(r.out, "unfinished at step 1/1"));
+    result_free(&r);
+
+    r = run(&f, "ops list -o json", NULL, false);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "\"state\": \"unfinished\""));
+    result_free(&r);
+
+    /* Resume by a unique prefix; --dry-run only describes it. */
+    r = run(&f, "ops resume 20261125T100000Z --dry-run", NULL, false);
+    assert_int_equal(r.code, 0);
+    assert_true(strncmp(r.err, id, strlen(id)) == 0);
+    result_free(&r);
+
+    r = run(&f, "ops resume nope", NULL, false);
+    assert_int_equal(r.code, 2);
+    assert_string_equal(r.err, "gpup ops resume: no operation nope in the journal (see gpup ops "
+                               "list)\n");
+    result_free(&r);
+
+    /* The fake has no executor: resuming is refused as not available, never faked. */
+    r = run(&f, "ops resume 20261125T100000Z --yes", NULL, false);
+    assert_int_equal(r.code, 1);
+    assert_non_null(strstr(r.err, "not available in this build yet"));
+    result_free(&r);
+    assert_int_equal(unsetenv("XDG_STATE_HOME"), 0);
+    remove_dir(dir);
+}
+
+static void test_config_check(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gpup-cli-cfg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char good[300], bad[300];
+    (void)snprintf(good, sizeof(good), "%s/good", dir);
+    (void)snprintf(bad, sizeof(bad), "%s/bad", dir);
+    FILE *g = fopen(good, "w");
+    assert_non_null(g);
+    fputs("profile = \"lab\";\nprofiles = { lab = { subscription = "
+          "\"00000000-0000-0000-0000-000000000000\"; colour = 1; }; };\n", g);
+    fclose(g);
+    FILE *b = fopen(bad, "w");
+    assert_non_null(b);
+    fputs("profiles = {\n  lab = { endpoint = 3; };\n};\n", b);
+    fclose(b);
+
+    struct fake f = {0};
+    char line[400];
+    (void)snprintf(line, sizeof(line), "config check %s", good);
+    struct result r = run(&f, line, NULL, false);
+    assert_int_equal(r.code, 0);
+    char want[400];
+    (void)snprintf(want, sizeof(want), "%s: OK (1 profile)\n", good);
+    assert_string_equal(r.out, want);
+    /* The unknown key is a FILE:LINE warning, not a failure. */
+    (void)snprintf(want, sizeof(want), "%s:2: warning: ", good);
+    assert_true(strncmp(r.err, want, strlen(want)) == 0);
+    result_free(&r);
+
+    (void)snprintf(line, sizeof(line), "config check %s", bad);
+    r = run(&f, line, NULL, false);
+    assert_int_equal(r.code, 2);
+    (void)snprintf(want, sizeof(want), "%s:2: ", bad);
+    assert_true(strncmp(r.err, want, strlen(want)) == 0);
+    result_free(&r);
+    remove_dir(dir);
+}
+
 static void test_missing_backend_is_not_a_success(void **state)
 {
     (void)state;
@@ -462,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_no_wait_sends_one_request),
         cmocka_unit_test(test_readonly_refuses_changes),
         cmocka_unit_test(test_no_change_plan),
+        cmocka_unit_test(test_ops_list_and_resume),
+        cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_missing_backend_is_not_a_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
