@@ -24,6 +24,7 @@
 #include "net/loop.h"
 #include "net/fleet.h"
 #include "net/lro.h"
+#include "net/pager.h"
 
 extern char **environ;
 
@@ -419,6 +420,119 @@ static enum gp_status be_list_vms(void *ctx, const char *rg, struct vm **out_vms
     return GP_OK;
 }
 
+/* --- host GPU inventory (azure-local-api.md 7) -------------------------------------------- */
+
+#define EDGE_API_VERSION "2026-03-15-preview"
+#define CLUSTER_MAX_HOSTS 256u
+
+/* Cluster nodes are the Arc machines without kind HCI. */
+struct node_list {
+    char *rg[CLUSTER_MAX_HOSTS];
+    char *name[CLUSTER_MAX_HOSTS];
+    size_t n;
+    bool done;
+    struct gp_error err;
+    enum gp_status st;
+};
+
+static void node_items(void *ctx, const char *const *items, size_t n)
+{
+    struct node_list *nl = ctx;
+    for (size_t i = 0; i < n; i++) {
+        char *id = NULL, *kind = NULL, *rg = NULL, *name = NULL;
+        struct gp_error e;
+        if (armjson_resource_kind(items[i], strlen(items[i]), &id, &kind, &e) == GP_OK &&
+            !str_ieq(kind, "HCI") && nl->n < CLUSTER_MAX_HOSTS &&
+            vm_id_parse(id, NULL, &rg, &name, &e) == GP_OK) {
+            nl->rg[nl->n] = rg;
+            nl->name[nl->n++] = name;
+            rg = name = NULL;
+        }
+        free(rg);
+        free(name);
+        free(id);
+        free(kind);
+    }
+}
+
+static void node_done(void *ctx, unsigned pages, size_t items, const struct gp_error *err)
+{
+    (void)pages;
+    (void)items;
+    struct node_list *nl = ctx;
+    nl->done = true;
+    if (err) {
+        nl->err = *err;
+        nl->st = err->status != GP_OK ? err->status : GP_E_HTTP;
+    }
+}
+
+static enum gp_status read_hosts(struct cli_session *s, const char *sub, struct node_list *nl,
+                                 struct cluster *out, struct gp_error *err)
+{
+    out->hosts = calloc(nl->n ? nl->n : 1, sizeof(*out->hosts));
+    if (!out->hosts)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < nl->n; i++) {
+        char path[PATH_MAX_LEN];
+        (void)snprintf(path, sizeof(path),
+                       "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.AzureStackHCI/"
+                       "edgeMachines/%s/gpus?api-version=" EDGE_API_VERSION,
+                       sub, nl->rg[i], nl->name[i]);
+        char *body = NULL;
+        size_t len = 0;
+        GP_TRY(request_sync(s, "GET", path, &body, &len, err));
+        struct host *h = &out->hosts[out->n_hosts++];
+        h->name = text_dup(nl->name[i]);
+        h->resource_group = text_dup(nl->rg[i]);
+        enum gp_status st = h->name && h->resource_group
+                                ? host_gpus_from_json(h, body, len, err)
+                                : gp_error_set(err, GP_E_NOMEM, "out of memory");
+        free(body);
+        if (st != GP_OK) {
+            gp_error_prefix(err, "GPUs of host %s", nl->name[i]);
+            return st;
+        }
+    }
+    return GP_OK;
+}
+
+static enum gp_status be_get_cluster(void *ctx, struct cluster *out, struct gp_error *err)
+{
+    struct cli_session *s = ctx;
+    const char *sub = NULL;
+    GP_TRY(subscription(s, &sub, err));
+    GP_TRY(ensure_arm(s, err));
+    char path[PATH_MAX_LEN];
+    (void)snprintf(path, sizeof(path),
+                   "/subscriptions/%s/providers/Microsoft.HybridCompute/machines?api-version="
+                   MACHINES_API_VERSION,
+                   sub);
+    struct node_list *nl = calloc(1, sizeof(*nl));
+    if (!nl)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory");
+    struct pager *pg = NULL;
+    enum gp_status st = pager_list(s->arm, path, NULL, node_items, node_done, nl, &pg, err);
+    if (st == GP_OK) {
+        st = wait_for(s, &nl->done, err);
+        if (st != GP_OK && !nl->done)
+            pager_cancel(pg);
+    }
+    if (st == GP_OK && nl->st != GP_OK) {
+        *err = nl->err;
+        st = nl->st;
+    }
+    if (st == GP_OK)
+        st = read_hosts(s, sub, nl, out, err);
+    out->inventory_known = st == GP_OK && out->n_hosts > 0;
+    for (size_t i = 0; i < nl->n; i++) {
+        free(nl->rg[i]);
+        free(nl->name[i]);
+    }
+    free(nl);
+    return st;
+}
+
 /* --- executor client ---------------------------------------------------------------------- */
 
 struct exec_get {
@@ -755,7 +869,7 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
         .ctx = s,
         .list_vms = be_list_vms,
         .get_vm = be_get_vm,
-        .get_cluster = NULL, /* TODO: host GPU inventory (azure-local-api.md 7) */
+        .get_cluster = be_get_cluster,
         .run_plan = be_run_plan,
         .send_step = be_send_step,
         .resume_op = be_resume_op,

@@ -233,13 +233,33 @@ static enum gp_status load_cluster(struct cmd_ctx *c, struct cluster *out)
     return c->be->get_cluster(c->be->ctx, out, &c->err);
 }
 
+/* For the rules: an inventory that cannot be read leaves them "unknown" (they do not block);
+ * only an interrupt or an authentication failure stops the command. */
+static enum gp_status load_cluster_for_rules(struct cmd_ctx *c, struct cluster *out)
+{
+    enum gp_status st = load_cluster(c, out);
+    if (st == GP_OK || st == GP_E_CANCELED || st == GP_E_AUTH)
+        return st;
+    if (c->args->set[CLI_OPT_VERBOSE]) {
+        char msg[sizeof(c->err.message)];
+        fprintf(c->io->err, "%s: no host GPU inventory (%s); capacity rules are unknown\n",
+                c->title, text_sanitize(msg, sizeof(msg), c->err.message));
+    }
+    long size = out->partition_size_mb_config;
+    cluster_cleanup(out);
+    cluster_init(out);
+    out->partition_size_mb_config = size;
+    gp_error_clear(&c->err);
+    return GP_OK;
+}
+
 /* Evaluates the rules; prints every failed rule (and, with --verbose, all of them). GP_E_RULE
  * when one failed. */
 static enum gp_status check_rules(struct cmd_ctx *c, const struct vm *vm,
                                   const struct vm_gpu *desired, size_t n, bool creating)
 {
     struct cluster cl;
-    enum gp_status st = load_cluster(c, &cl);
+    enum gp_status st = load_cluster_for_rules(c, &cl);
     if (st != GP_OK) {
         cluster_cleanup(&cl);
         return st;
@@ -569,14 +589,32 @@ static int cmd_host_gpu_list(struct cmd_ctx *c)
                     (void)snprintf(size, sizeof(size), "%ld MB", gpu->partition_size_mb);
                 (void)snprintf(used, sizeof(used), "%d/%d", gpu->partitions_used,
                                gpu->partitions_total);
+                size_t at = 0;
+                for (size_t k = 0; k < gpu->n_partition_vms && at + 2 < sizeof(held); k++) {
+                    int w = snprintf(held + at, sizeof(held) - at, "%s%s", k ? "," : "",
+                                     gpu->partition_vms[k] ? gpu->partition_vms[k] : "?");
+                    if (w < 0)
+                        break;
+                    at += (size_t)w < sizeof(held) - at ? (size_t)w : sizeof(held) - at - 1;
+                }
+                char safe_held[128];
+                (void)text_copy(held, sizeof(held), text_sanitize(safe_held, sizeof(safe_held),
+                                                                  held));
             } else if (gpu->mode == GPU_MODE_DDA) {
                 (void)text_copy(used, sizeof(used), gpu->dda_vm ? "1/1" : "0/1");
                 (void)text_sanitize(held, sizeof(held), gpu->dda_vm ? gpu->dda_vm : "");
             }
             switch (f) {
             case CLI_FORMAT_JSON: {
-                char *json = NULL;
-                st = host_gpu_to_json(host, gpu, NULL, &json);
+                char *json = NULL, id[1024];
+                const char *sub = c->eff ? c->eff->profile.subscription : "";
+                bool have_id =
+                    sub[0] && host->resource_group && host->name && gpu->id &&
+                    snprintf(id, sizeof(id),
+                             "/subscriptions/%s/resourceGroups/%s/providers/"
+                             "Microsoft.AzureStackHCI/edgeMachines/%s/gpus/%s",
+                             sub, host->resource_group, host->name, gpu->id) < (int)sizeof(id);
+                st = host_gpu_to_json(host, gpu, have_id ? id : NULL, &json);
                 if (st == GP_OK) {
                     fputs(first ? "\n  " : ",\n  ", c->io->out);
                     st = cli_output_json_pretty(c->io->out, json, 1);

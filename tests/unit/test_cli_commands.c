@@ -20,6 +20,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "model/cluster.h"
 #include "model/journal.h"
 #include "model/plan.h"
 #include "model/vm.h"
@@ -52,6 +53,7 @@ struct fake {
     char ran_text[4096];        /* plan_format of it */
     enum gp_status run_status;  /* what run_plan answers */
     bool run_partial;
+    bool pool_full;             /* every partition of node-02 is taken */
 };
 
 static enum gp_status parse_vm(const char *doc, struct vm *out)
@@ -129,6 +131,38 @@ static enum gp_status fake_run(void *ctx, const struct plan *plan, FILE *progres
     return GP_OK;
 }
 
+/* node-02: two NVIDIA A2 in GPU-P mode, four 3648 MB partitions each. */
+static enum gp_status fake_cluster(void *ctx, struct cluster *out, struct gp_error *err)
+{
+    (void)err;
+    struct fake *f = ctx;
+    out->hosts = calloc(1, sizeof(*out->hosts));
+    assert_non_null(out->hosts);
+    out->n_hosts = 1;
+    struct host *h = &out->hosts[0];
+    h->name = strdup("node-02");
+    h->custom_location = strdup(CL);
+    h->resource_group = strdup("ml-rg");
+    h->gpus = calloc(2, sizeof(*h->gpus));
+    assert_non_null(h->gpus);
+    h->n_gpus = 2;
+    for (size_t i = 0; i < 2; i++) {
+        struct host_gpu *g = &h->gpus[i];
+        g->id = strdup(i ? "gpu-1" : "gpu-0");
+        g->model = strdup("NVIDIA A2");
+        g->mode = GPU_MODE_GPUP;
+        g->partition_size_mb = 3648;
+        g->partitions_total = 4;
+        g->partitions_used = f->pool_full ? 4 : (i == 0);
+    }
+    h->gpus[0].partition_vms = calloc(1, sizeof(char *));
+    assert_non_null(h->gpus[0].partition_vms);
+    h->gpus[0].partition_vms[0] = strdup("train-04");
+    h->gpus[0].n_partition_vms = 1;
+    out->inventory_known = true;
+    return GP_OK;
+}
+
 static enum gp_status fake_send(void *ctx, const struct plan_step *step, struct gp_error *err)
 {
     (void)step;
@@ -188,6 +222,7 @@ static struct result run(struct fake *f, const char *line, const char *input, bo
         .get_vm = fake_get,
         .run_plan = fake_run,
         .send_step = fake_send,
+        .get_cluster = fake_cluster,
     };
     r.code = cli_commands_exec(&a, &io, &be, NULL);
     fclose(out);
@@ -341,6 +376,30 @@ static void test_rule_violation_exits_3(void **state)
     r = run(&f, "vm gpu attach --vm-name train-04 -g ml-rg --gpus GpuDDA --yes", NULL, false);
     assert_int_equal(r.code, 3);
     assert_int_equal(f.run_calls, 0);
+    result_free(&r);
+}
+
+static void test_host_gpu_list_and_capacity(void **state)
+{
+    (void)state;
+    struct fake f = {0};
+    struct result r = run(&f, "host gpu list -o table", NULL, false);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "node-02      gpu-0    NVIDIA A2          GPU-P  3648 MB    1/4 "
+                                  "       train-04\n"));
+    assert_non_null(strstr(r.out, "node-02      gpu-1 "));
+    result_free(&r);
+    r = run(&f, "host gpu list -o json", NULL, false);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "\"gpuMode\": \"GPU-P\""));
+    result_free(&r);
+
+    /* With the pool taken, attaching is refused by the capacity rule, nothing runs. */
+    f.pool_full = true;
+    r = run(&f, "vm gpu attach --vm-name web-01 -g ml-rg --gpus GpuP --yes", NULL, false);
+    assert_int_equal(r.code, 3);
+    assert_int_equal(f.run_calls, 0);
+    assert_true(strncmp(r.err, "gpup vm gpu attach: refused by the rule capacity: ", 50) == 0);
     result_free(&r);
 }
 
@@ -583,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_change_needs_yes_off_a_terminal),
         cmocka_unit_test(test_attach_with_yes_runs_the_plan),
         cmocka_unit_test(test_rule_violation_exits_3),
+        cmocka_unit_test(test_host_gpu_list_and_capacity),
         cmocka_unit_test(test_failed_run_exit_codes),
         cmocka_unit_test(test_confirm_on_a_terminal),
         cmocka_unit_test(test_no_wait_sends_one_request),
