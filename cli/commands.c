@@ -253,6 +253,34 @@ static enum gp_status load_cluster_for_rules(struct cmd_ctx *c, struct cluster *
     return GP_OK;
 }
 
+/* The inventory does not say which cluster a node belongs to. Azure Local puts a cluster's
+ * nodes in the resource group of its custom location: hosts found there without a location
+ * get this one, so the pool and homogeneity rules look at the right hosts. */
+static void assign_host_locations(struct cluster *cl, const char *custom_location)
+{
+    char *rg = NULL;
+    if (!custom_location)
+        return;
+    const char *p = strstr(custom_location, "/resourceGroups/");
+    if (!p)
+        p = strstr(custom_location, "/resourcegroups/");
+    if (!p)
+        return;
+    p += strlen("/resourceGroups/");
+    size_t n = strcspn(p, "/");
+    rg = malloc(n + 1);
+    if (!rg)
+        return;
+    memcpy(rg, p, n);
+    rg[n] = '\0';
+    for (size_t i = 0; i < cl->n_hosts; i++) {
+        struct host *h = &cl->hosts[i];
+        if (!h->custom_location && h->resource_group && str_ieq(h->resource_group, rg))
+            h->custom_location = text_dup(custom_location);
+    }
+    free(rg);
+}
+
 /* Evaluates the rules; prints every failed rule (and, with --verbose, all of them). GP_E_RULE
  * when one failed. */
 static enum gp_status check_rules(struct cmd_ctx *c, const struct vm *vm,
@@ -264,6 +292,7 @@ static enum gp_status check_rules(struct cmd_ctx *c, const struct vm *vm,
         cluster_cleanup(&cl);
         return st;
     }
+    assign_host_locations(&cl, vm->custom_location);
     struct rule_input in = {
         .vm = vm,
         .desired = desired,
