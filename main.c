@@ -45,6 +45,12 @@ int main(int argc, char **argv)
         cli_args_help(stdout, args.cmd);
         return CLI_EXIT_OK;
     }
+    if (args.set[CLI_OPT_DEMO] && args.cmd != CLI_CMD_ROOT) {
+        fprintf(stderr, "gpup %s: --demo opens the console on an emulator; it takes no "
+                        "command (run gpup-sim and set GPUP_ENDPOINT for the CLI)\n",
+                cli_cmd_path(args.cmd));
+        return CLI_EXIT_USAGE;
+    }
     if (args.cmd == CLI_CMD_ROOT) {
         if (args.set[CLI_OPT_DEMO] || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
             return run_console(argc, argv);

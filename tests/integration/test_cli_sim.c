@@ -398,6 +398,11 @@ static void test_usage_and_auth_exit_codes(void **state)
     assert_null(strstr(r.err, "hunter2"));
     run_free(&r);
 
+    const char *demo[] = {"--demo", "vm", "list", NULL};
+    r = gpup(e, NULL, demo);
+    assert_int_equal(r.code, 2);
+    run_free(&r);
+
     const char *list[] = {"vm", "list", NULL};
     r = gpup(e, "wrong-token", list);
     assert_int_equal(r.code, 4);
