@@ -160,6 +160,9 @@ static int cmd_vm_list(struct cmd_ctx *c, bool gpus_only)
     if (!c->be->list_vms)
         return not_available(c, "listing VMs needs the ARM fleet reader (net/)");
     const char *rg = opt_value(c, CLI_OPT_RESOURCE_GROUP);
+    /* The profile's default resource group applies when -g is not given (az's defaults). */
+    if (!rg && c->eff && c->eff->profile.resource_group[0])
+        rg = c->eff->profile.resource_group;
     struct vm *vms = NULL;
     size_t n = 0;
     enum gp_status st = c->be->list_vms(c->be->ctx, rg, &vms, &n, &c->err);
