@@ -101,6 +101,10 @@ static struct run gpup(const struct env *e, const char *token, const char *const
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     r.out = slurp(out_path);
     r.err = slurp(err_path);
+    /* The token never shows, whatever happened (style.md 7). */
+    const char *t = token ? token : TOKEN;
+    assert_null(strstr(r.out, t));
+    assert_null(strstr(r.err, t));
     return r;
 }
 
@@ -124,7 +128,7 @@ static size_t mutating_requests(const struct env *e)
     return n;
 }
 
-static int setup(void **state)
+static int start_env(void **state, const char *faults)
 {
     const char *bin = getenv("GPUP_BIN");
     if (!bin || access(bin, X_OK) != 0 || access(simproc_binary(), X_OK) != 0) {
@@ -137,13 +141,25 @@ static int setup(void **state)
     assert_non_null(mkdtemp(e->dir));
     (void)snprintf(e->log, sizeof(e->log), "%s/sim.log", e->dir);
     const char *args[] = {"--fleet", "24", "--hosts", "2", "--seed", "7", "--op-ms", "0",
-                          "--token", TOKEN, "--log", e->log, NULL};
+                          "--token", TOKEN, "--log", e->log,
+                          faults ? "--faults" : NULL, faults, NULL};
     if (simproc_start(&e->sim, args) != 0) {
         free(e);
         fail_msg("cannot start gpup-sim");
     }
     *state = e;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return start_env(state, NULL);
+}
+
+/* The second long-running operation ends Failed: in a stop -> PATCH -> start plan, the PATCH. */
+static int setup_patch_fails(void **state)
+{
+    return start_env(state, "opfail:n=2");
 }
 
 static int teardown(void **state)
@@ -423,6 +439,62 @@ static void test_usage_and_auth_exit_codes(void **state)
     run_free(&r);
 }
 
+/* A failed PATCH leaves the VM stopped: exit 5 with the state and the resume hint; the journal
+ * lists the operation; ops resume finishes it without repeating the stop. */
+static void test_partial_failure_then_resume(void **state)
+{
+    struct env *e = *state;
+    NEED_ENV(e);
+    struct vm *vms = NULL;
+    size_t n = list_fleet(e, &vms);
+    const struct vm *vm = pick(vms, n, POWER_RUNNING, false);
+    assert_non_null(vm);
+    const char *attach[] = {"vm", "gpu", "attach", "--vm-name", vm->name, "-g",
+                            vm->resource_group, "--gpus", "GpuP", "--yes", "-o", "json", NULL};
+    struct run r = gpup(e, NULL, attach);
+    if (r.code != 5)
+        fail_msg("attach: exit %d, want 5: %s", r.code, r.err);
+    /* After the plan and the progress lines: the error line, then the VM's state. */
+    assert_non_null(strstr(r.err, "\ngpup vm gpu attach: step 2/3 "));
+    const char *hint = strstr(r.err, "to resume: gpup ops resume ");
+    assert_non_null(hint);
+    char id[64];
+    hint += strlen("to resume: gpup ops resume ");
+    size_t len = strcspn(hint, "\n");
+    assert_true(len > 0 && len < sizeof(id));
+    memcpy(id, hint, len);
+    id[len] = '\0';
+    run_free(&r);
+
+    const char *list[] = {"ops", "list", "-o", "json", NULL};
+    r = gpup(e, NULL, list);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, id));
+    run_free(&r);
+
+    size_t before = mutating_requests(e);
+    const char *resume[] = {"ops", "resume", id, "--yes", "-o", "json", NULL};
+    r = gpup(e, NULL, resume);
+    if (r.code != 0)
+        fail_msg("resume: exit %d: %s", r.code, r.err);
+    struct vm after;
+    struct gp_error err;
+    vm_init(&after);
+    assert_int_equal(vm_from_json(&after, r.out, strlen(r.out), &err), GP_OK);
+    assert_int_equal(after.power, POWER_RUNNING);
+    assert_int_equal(after.n_gpus, 1);
+    vm_cleanup(&after);
+    run_free(&r);
+    /* PATCH and start only: the VM was already stopped. */
+    assert_int_equal(mutating_requests(e) - before, 2);
+
+    r = gpup(e, NULL, list);
+    assert_int_equal(r.code, 0);
+    assert_null(strstr(r.out, id));
+    run_free(&r);
+    vm_array_free(vms, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +503,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_and_refusals_send_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_and_auth_exit_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_failure_then_resume, setup_patch_fails,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
