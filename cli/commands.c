@@ -996,6 +996,37 @@ int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
     }
 }
 
+/* product.md 2.3: every start of gpup finds unfinished operations. The CLI names them in one
+ * line (ops list and ops resume show them anyway). */
+static void notice_unfinished(const struct cli_args *args, const struct settings_effective *eff)
+{
+    if (args->cmd == CLI_CMD_OPS_LIST || args->cmd == CLI_CMD_OPS_RESUME ||
+        args->cmd == CLI_CMD_CONFIG_CHECK || args->cmd == CLI_CMD_CONFIG_SHOW)
+        return;
+    struct cli_io quiet = {.out = stdout, .err = stderr, .in = stdin};
+    struct cmd_ctx c = {.args = args, .io = &quiet, .eff = eff};
+    struct journal_ops ops;
+    /* A journal that cannot be read is reported by `gpup ops list`; here it is only a hint. */
+    if (read_journal(&c, &ops) == GP_OK) {
+        size_t n = 0;
+        const struct journal_op *last = NULL;
+        for (size_t i = 0; i < ops.n; i++)
+            if (op_is_open(&ops.ops[i])) {
+                n++;
+                last = &ops.ops[i];
+            }
+        if (n == 1) {
+            char id[JOURNAL_ID_MAX], name[128];
+            fprintf(stderr, "gpup: operation %s on %s is unfinished: gpup ops resume %s\n",
+                    text_sanitize(id, sizeof(id), last->id),
+                    text_sanitize(name, sizeof(name), last->vm_name ? last->vm_name : "?"), id);
+        } else if (n > 1) {
+            fprintf(stderr, "gpup: %zu operations are unfinished: gpup ops list\n", n);
+        }
+    }
+    journal_ops_cleanup(&ops);
+}
+
 int cli_commands_run(const struct cli_args *args)
 {
     struct cli_io io = {
@@ -1020,6 +1051,8 @@ int cli_commands_run(const struct cli_args *args)
         cli_session_close(s);
         return cli_exit_code(st, CLI_OUTCOME_DONE);
     }
+    if (s)
+        notice_unfinished(args, cli_session_settings(s));
     int code = cli_commands_exec(args, &io, s ? cli_session_backend(s) : NULL,
                                  s ? cli_session_settings(s) : NULL);
     cli_session_close(s);

@@ -472,6 +472,15 @@ static void test_partial_failure_then_resume(void **state)
     assert_non_null(strstr(r.out, id));
     run_free(&r);
 
+    /* Any other command names it. */
+    const char *show[] = {"vm", "show", "-n", vm->name, "-g", vm->resource_group, NULL};
+    r = gpup(e, NULL, show);
+    assert_int_equal(r.code, 0);
+    char want[200];
+    (void)snprintf(want, sizeof(want), "is unfinished: gpup ops resume %s\n", id);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+
     size_t before = mutating_requests(e);
     const char *resume[] = {"ops", "resume", id, "--yes", "-o", "json", NULL};
     r = gpup(e, NULL, resume);
