@@ -42,7 +42,7 @@ enum {
 struct app {
     struct gp_loop *loop;
     struct keymap km;
-    bool readonly, no_display;
+    bool readonly, no_display, exit_when_idle;
     char profile[64];
     char endpoint[160];
 
@@ -810,7 +810,7 @@ static void before_sleep(void *ctx)
     app_draw(a);
     if (a->script_mode && is_idle(a))
         script_step(a);
-    else if (a->no_display && !a->script && is_idle(a))
+    else if (a->no_display && a->exit_when_idle && !a->script && is_idle(a))
         app_quit(a); /* nothing can ever type: paint what loaded, then end (benchmarks) */
 }
 
@@ -890,6 +890,7 @@ enum gp_status app_new(const struct app_opts *opts, struct gp_loop *loop, struct
         keymap_init(&a->km);
     a->readonly = opts->readonly;
     a->no_display = opts->no_display || getenv("GPUP_NO_DISPLAY") != NULL;
+    a->exit_when_idle = opts->exit_when_idle || getenv("GPUP_EXIT_WHEN_IDLE") != NULL;
     (void)text_copy(a->profile, sizeof(a->profile), opts->profile ? opts->profile : "");
     /* The endpoint without its scheme: the status line is short. */
     const char *ep = opts->endpoint ? opts->endpoint : "";

@@ -63,6 +63,8 @@ struct tui_source_ops {
 
 struct app_opts {
     bool no_display;           /* newterm on /dev/null (also when GPUP_NO_DISPLAY is set) */
+    bool exit_when_idle;       /* with no_display and no script: end once the first load is
+                                  painted (also GPUP_EXIT_WHEN_IDLE; the first-paint benchmark) */
     bool use_color;            /* false: monochrome (NO_COLOR is checked as well) */
     bool readonly;             /* --readonly: the badge, and mutating actions refuse */
     const char *profile;       /* shown in the status line; may be NULL */

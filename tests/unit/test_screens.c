@@ -512,7 +512,7 @@ static void test_no_display_paints_and_ends(void **state)
     (void)state;
     struct gp_loop *loop = NULL;
     assert_int_equal(loop_new(&loop), GP_OK);
-    struct app_opts opts = {.no_display = true};
+    struct app_opts opts = {.no_display = true, .exit_when_idle = true};
     struct app *app = NULL;
     struct gp_error err;
     gp_error_clear(&err);
