@@ -24,6 +24,7 @@
 #include "net/loop.h"
 #include "net/fleet.h"
 #include "net/lro.h"
+#include "net/vmclient.h"
 #include "net/pager.h"
 
 extern char **environ;
@@ -41,9 +42,7 @@ struct cli_session {
     struct auth *auth;          /* the token provider */
     char subscription[SETTINGS_ID_MAX];
     volatile bool interrupted;
-    /* executor client state: the one call in flight */
-    struct arm_call *call;
-    struct lro *lro;
+    struct vmclient *vmc;       /* the executor's client */
 };
 
 /* --- waiting ------------------------------------------------------------------------------ */
@@ -535,105 +534,14 @@ static enum gp_status be_get_cluster(void *ctx, struct cluster *out, struct gp_e
 
 /* --- executor client ---------------------------------------------------------------------- */
 
-struct exec_get {
-    struct cli_session *s;
-    exec_vm_done_fn done;
-    void *ctx;
-};
-
-static void exec_get_done(void *ctx, const struct http_response *resp, const struct gp_error *err)
+/* The executor's client (net/vmclient), made with the ARM client. */
+static enum gp_status ensure_vmclient(struct cli_session *s, struct gp_error *err)
 {
-    struct exec_get *g = ctx;
-    g->s->call = NULL;
-    if (err) {
-        g->done(g->ctx, err->status != GP_OK ? err->status : GP_E_HTTP, NULL, err);
-    } else {
-        struct vm vm;
-        struct gp_error e;
-        gp_error_clear(&e);
-        vm_init(&vm);
-        enum gp_status st = vm_from_json(&vm, resp->body, resp->body_len, &e);
-        g->done(g->ctx, st, st == GP_OK ? &vm : NULL, &e);
-        vm_cleanup(&vm);
-    }
-    free(g);
+    if (s->vmc)
+        return GP_OK;
+    GP_TRY(ensure_arm(s, err));
+    return vmclient_new(s->arm, api_version(s), &s->vmc, err);
 }
-
-static enum gp_status exec_get_vm(void *client, const char *vm_id, exec_vm_done_fn done,
-                                  void *ctx, struct gp_error *err)
-{
-    struct cli_session *s = client;
-    char path[PATH_MAX_LEN];
-    if (snprintf(path, sizeof(path), "%s?api-version=%s", vm_id, api_version(s)) >=
-        (int)sizeof(path))
-        return gp_error_set(err, GP_E_INVALID, "VM id too long");
-    struct exec_get *g = malloc(sizeof(*g));
-    if (!g)
-        return gp_error_set(err, GP_E_NOMEM, "out of memory");
-    g->s = s;
-    g->done = done;
-    g->ctx = ctx;
-    enum gp_status st = arm_request(s->arm, "GET", path, NULL, 0, exec_get_done, g, &s->call, err);
-    if (st != GP_OK)
-        free(g);
-    return st;
-}
-
-struct exec_step {
-    struct cli_session *s;
-    exec_step_done_fn done;
-    void *ctx;
-};
-
-static void exec_step_done(void *ctx, const struct lro_result *res, const struct gp_error *err)
-{
-    (void)res;
-    struct exec_step *x = ctx;
-    x->s->lro = NULL;
-    x->done(x->ctx, err ? (err->status != GP_OK ? err->status : GP_E_FAILED) : GP_OK, err);
-    free(x);
-}
-
-static enum gp_status exec_run_step(void *client, const struct plan_step *step,
-                                    exec_step_done_fn done, void *ctx, struct gp_error *err)
-{
-    struct cli_session *s = client;
-    struct exec_step *x = malloc(sizeof(*x));
-    if (!x)
-        return gp_error_set(err, GP_E_NOMEM, "out of memory");
-    x->s = s;
-    x->done = done;
-    x->ctx = ctx;
-    /* The executor reads the VM back itself: no final GET. */
-    struct lro_options o;
-    memset(&o, 0, sizeof(o));
-    o.final_path = "";
-    enum gp_status st = lro_begin(s->arm, step->method, step->path, step->body,
-                                  step->body ? strlen(step->body) : 0, &o, exec_step_done, x,
-                                  &s->lro, err);
-    if (st != GP_OK)
-        free(x);
-    return st;
-}
-
-static void exec_cancel_call(void *client)
-{
-    struct cli_session *s = client;
-    if (s->call) {
-        arm_cancel(s->call);
-        s->call = NULL;
-    }
-    if (s->lro) {
-        lro_cancel(s->lro);
-        s->lro = NULL;
-    }
-}
-
-static const struct exec_client_ops exec_ops = {
-    .get_vm = exec_get_vm,
-    .run_step = exec_run_step,
-    .cancel = exec_cancel_call,
-};
 
 /* --- plan runs ---------------------------------------------------------------------------- */
 
@@ -733,7 +641,7 @@ static enum gp_status be_run_plan(void *ctx, const struct plan *plan, FILE *prog
                                   struct cli_plan_result *out)
 {
     struct cli_session *s = ctx;
-    GP_TRY(ensure_arm(s, &out->err));
+    GP_TRY(ensure_vmclient(s, &out->err));
     struct journal_file jf;
     GP_TRY(open_journal(s, &jf, &out->err));
     struct run_state rs = {.progress = progress, .out = out};
@@ -741,8 +649,8 @@ static enum gp_status be_run_plan(void *ctx, const struct plan *plan, FILE *prog
         (void)text_copy(rs.vm_id, sizeof(rs.vm_id), plan->vm_id);
     struct exec_options o = exec_opts(s);
     struct executor *ex = NULL;
-    enum gp_status st = exec_start(s->loop, &exec_ops, s, journal_file_sink, &jf, plan, &o,
-                                   run_progress, run_done, &rs, &ex, &out->err);
+    enum gp_status st = exec_start(s->loop, &vmclient_exec_ops, s->vmc, journal_file_sink, &jf,
+                                   plan, &o, run_progress, run_done, &rs, &ex, &out->err);
     if (st != GP_OK) {
         journal_file_close(&jf);
         return st;
@@ -754,7 +662,7 @@ static enum gp_status be_resume_op(void *ctx, const char *op_id, FILE *progress,
                                    struct cli_plan_result *out)
 {
     struct cli_session *s = ctx;
-    GP_TRY(ensure_arm(s, &out->err));
+    GP_TRY(ensure_vmclient(s, &out->err));
     char dir[4096];
     if (s->eff->paths.state_dir[0])
         (void)text_copy(dir, sizeof(dir), s->eff->paths.state_dir);
@@ -780,8 +688,8 @@ static enum gp_status be_resume_op(void *ctx, const char *op_id, FILE *progress,
         if (op->vm_id)
             (void)text_copy(rs.vm_id, sizeof(rs.vm_id), op->vm_id);
         struct exec_options o = exec_opts(s);
-        st = exec_resume(s->loop, &exec_ops, s, journal_file_sink, &jf, op, &o, run_progress,
-                         run_done, &rs, &ex, &out->err);
+        st = exec_resume(s->loop, &vmclient_exec_ops, s->vmc, journal_file_sink, &jf, op, &o,
+                         run_progress, run_done, &rs, &ex, &out->err);
         if (st != GP_OK)
             journal_file_close(&jf);
     }
@@ -892,6 +800,7 @@ void cli_session_close(struct cli_session *s)
 {
     if (!s)
         return;
+    vmclient_free(s->vmc);
     arm_client_free(s->arm);
     auth_free(s->auth);
     http_client_free(s->http);

@@ -645,7 +645,7 @@ static void test_fault_slow_holds_one(void **state)
     static const char *const args[] = {"--fleet", "2", "--faults", "slow:n=1:ms=600000", NULL};
     struct simproc p;
     assert_int_equal(simproc_start(&p, args), 0);
-    int port = atoi(strrchr(p.url, ':') + 1);
+    int port = (int)strtol(strrchr(p.url, ':') + 1, NULL, 10);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     struct sockaddr_in sa;
