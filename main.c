@@ -13,25 +13,73 @@
 #include "cli/exitcode.h"
 #include "model/status.h"
 
-#if defined(__has_include)
-#if __has_include("tui/console.h")
+#include "cli/backend.h"
+#include "model/cluster.h"
+#include "net/journal.h"
+#include "net/vmclient.h"
 #include "tui/console.h"
-#define GPUP_HAVE_CONSOLE 1
-#endif
-#endif
+
+extern char **environ;
 
 #define GPUP_DEMO_SUBSCRIPTION "00000000-0000-0000-0000-000000000000"
 
-static int run_console(int argc, char **argv)
+/* The console on a session made from the same options as any command. */
+static int run_console(const struct cli_args *args)
 {
-#ifdef GPUP_HAVE_CONSOLE
-    return tui_main(argc, argv);
-#else
-    (void)argc;
-    (void)argv;
-    fputs("gpup: console not built yet; use a command (gpup --help)\n", stderr);
-    return CLI_EXIT_USAGE;
-#endif
+    struct gp_error err;
+    gp_error_clear(&err);
+    struct demo d = {0};
+    if (args->set[CLI_OPT_DEMO]) {
+        if (demo_start(&d, NULL, &err) != GP_OK) {
+            fprintf(stderr, "gpup --demo: %s\n", err.message);
+            return CLI_EXIT_FAILED;
+        }
+        if (setenv("GPUP_ENDPOINT", d.endpoint, 1) != 0 || setenv("GPUP_TOKEN", "demo", 1) != 0 ||
+            setenv("GPUP_SUBSCRIPTION", GPUP_DEMO_SUBSCRIPTION, 1) != 0) {
+            demo_stop(&d);
+            fputs("gpup: --demo: cannot set the environment\n", stderr);
+            return CLI_EXIT_FAILED;
+        }
+    }
+    struct cli_session *s = NULL;
+    struct cli_console_parts parts;
+    struct cluster cluster;
+    cluster_init(&cluster);
+    int rc = CLI_EXIT_FAILED;
+    enum gp_status st = cli_session_open(args, &s, &err);
+    if (st == GP_OK)
+        st = cli_session_console_parts(s, &parts, &cluster, &err);
+    struct journal_file jf = {.fd = -1};
+    if (st == GP_OK)
+        st = journal_file_open_in(&jf, parts.state_dir, &err);
+    if (st == GP_OK) {
+        const struct settings_effective *eff = cli_session_settings(s);
+        struct console_env env = {
+            .loop = parts.loop,
+            .arm = parts.arm,
+            .exec_ops = &vmclient_exec_ops,
+            .exec_client = parts.vmc,
+            .journal = journal_file_sink,
+            .journal_ctx = &jf,
+            .state_dir = parts.state_dir,
+            .eff = eff,
+            .subscription = parts.subscription,
+            .cluster = &cluster,
+            .readonly = args->set[CLI_OPT_READONLY],
+            .theme = args->value[CLI_OPT_THEME],
+            .environ = (const char *const *)environ,
+        };
+        rc = console_run(&env, &err);
+    }
+    if (rc != 0 || st != GP_OK) {
+        fprintf(stderr, "gpup: %s\n", err.message);
+        rc = st == GP_E_CONFIG ? CLI_EXIT_USAGE : st == GP_E_AUTH ? CLI_EXIT_AUTH : CLI_EXIT_FAILED;
+    }
+    journal_file_close(&jf);
+    cluster_cleanup(&cluster);
+    cli_session_close(s);
+    demo_stop(&d);
+    return rc;
 }
 
 /* `gpup --demo COMMAND`: the command against a demo emulator started for it. */
@@ -75,7 +123,7 @@ int main(int argc, char **argv)
         return run_demo_command(&args);
     if (args.cmd == CLI_CMD_ROOT) {
         if (args.set[CLI_OPT_DEMO] || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
-            return run_console(argc, argv);
+            return run_console(&args);
         fputs("gpup: no command given, and not on a terminal for the console\n", stderr);
         cli_args_print_hint(stderr, CLI_CMD_ROOT);
         return CLI_EXIT_USAGE;

@@ -786,6 +786,31 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
     return GP_OK;
 }
 
+enum gp_status cli_session_console_parts(struct cli_session *s, struct cli_console_parts *out,
+                                        struct cluster *out_cluster, struct gp_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    GP_TRY(subscription(s, &out->subscription, err));
+    GP_TRY(ensure_vmclient(s, err));
+    out->loop = s->loop;
+    out->arm = s->arm;
+    out->vmc = s->vmc;
+    if (s->eff->paths.state_dir[0])
+        (void)text_copy(out->state_dir, sizeof(out->state_dir), s->eff->paths.state_dir);
+    else
+        GP_TRY(journal_state_dir(out->state_dir, sizeof(out->state_dir), err));
+    struct gp_error ignored;
+    gp_error_clear(&ignored);
+    if (be_get_cluster(s, out_cluster, &ignored) != GP_OK) {
+        /* No inventory: the rules that need it say "unknown" rather than guess. */
+        cluster_cleanup(out_cluster);
+        cluster_init(out_cluster);
+    }
+    if (s->eff->profile.partition_size_mb > 0)
+        out_cluster->partition_size_mb_config = s->eff->profile.partition_size_mb;
+    return GP_OK;
+}
+
 const struct cli_backend *cli_session_backend(const struct cli_session *s)
 {
     return &s->be;

@@ -73,6 +73,8 @@ struct app {
     void *open_ctx;
     bool (*command)(void *ctx, struct app *a, const char *cmd, const char *arg);
     void *command_ctx;
+    void (*notifications)(void *ctx, struct app *a);
+    void *notifications_ctx;
     struct palette pal;
 
     char *script; /* owned */
@@ -545,7 +547,10 @@ void app_key(struct app *a, int key)
         a->dirty |= DIRTY_STATUS;
         break;
     case ACT_NOTIFICATIONS:
-        app_flash(a, false, "No notifications");
+        if (a->notifications)
+            a->notifications(a->notifications_ctx, a);
+        else
+            app_flash(a, false, "No notifications");
         break;
     default:
         break;
@@ -553,6 +558,12 @@ void app_key(struct app *a, int key)
 }
 
 /* --- commands ---------------------------------------------------------------------------- */
+
+void app_set_notifications(struct app *a, void (*fn)(void *ctx, struct app *a), void *ctx)
+{
+    a->notifications = fn;
+    a->notifications_ctx = ctx;
+}
 
 void app_set_command_handler(struct app *a,
                              bool (*fn)(void *ctx, struct app *a, const char *cmd,

@@ -133,6 +133,9 @@ void app_set_command_handler(struct app *a,
                                         const char *arg),
                              void *ctx);
 
+/* `n` opens the notifications through fn (tui/notify's notify_open_cb); NULL: none. */
+void app_set_notifications(struct app *a, void (*fn)(void *ctx, struct app *a), void *ctx);
+
 /* Feeds one key as if typed (keymap code). */
 void app_key(struct app *a, int key);
 /* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */
