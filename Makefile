@@ -217,6 +217,9 @@ uninstall:
 clean:
 	rm -rf build
 
+# Extra targets live in mk/*.mk (soak, valgrind, scan-build...), each self-contained.
+include $(wildcard mk/*.mk)
+
 .SECONDARY:
 
 -include $(ALL_OBJS:.o=.d)
