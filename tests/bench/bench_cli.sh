@@ -25,10 +25,15 @@ if ! "$PY" -c 'import azure.mgmt.core' 2>/dev/null; then
 fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gpup-bench.XXXXXX") || exit 1
-export XDG_CONFIG_HOME="$TMP/config" XDG_STATE_HOME="$TMP/state" XDG_CACHE_HOME="$TMP/cache" \
-    XDG_DATA_HOME="$TMP/data" XDG_RUNTIME_DIR="$TMP/run" HOME="$TMP/home"
-mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" "$HOME"
-mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+# fresh_home NAME: empty XDG directories of its own for one bench (no journal, cache or lock
+# of another bench in the way).
+fresh_home() {
+    H="$TMP/home-$1"
+    export XDG_CONFIG_HOME="$H/config" XDG_STATE_HOME="$H/state" XDG_CACHE_HOME="$H/cache" \
+        XDG_DATA_HOME="$H/data" XDG_RUNTIME_DIR="$H/run" HOME="$H"
+    mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" || return 1
+    mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+}
 export GPUP_TOKEN=x GPUP_SUBSCRIPTION=$SUB
 unset GPUP_PROFILE GPUP_CONFIG
 SIM_PID=
@@ -155,7 +160,7 @@ for v in json.load(open(sys.argv[1])):
 EOF
     while read -r rg name; do
         if "$GPUP_BIN" vm gpu attach --vm-name "$name" -g "$rg" --gpus GpuP --yes \
-            >/dev/null 2>&1 </dev/null; then
+            >/dev/null 2>>"$TMP/attach_err" </dev/null; then
             RG=$rg
             NAME=$name
             return 0
@@ -169,6 +174,7 @@ bench_attach() {
     sim_start --fleet 100 || { echo "cli.attach_gpup_ms n/a emulator did not start"; return 1; }
     if ! find_attach_vm; then
         echo "cli.attach_gpup_ms n/a no running VM without GPU on a host with a free GPU-P partition"
+        grep -v '^ ' "$TMP/attach_err" 2>/dev/null | head -8 >&2
         sim_stop
         return 0
     fi
@@ -292,7 +298,19 @@ bench_tmux() {
         sim_stop
         return 0
     fi
-    sleep 1
+    # loaded: the list shows its rows (the status line reads "N VMs" or the rows are there)
+    i=0
+    while [ $i -lt 100 ] && ! $T capture-pane -p -t bench | grep -q '^.dev-01 '; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ $i -ge 100 ]; then
+        echo "console.loaded n/a the list did not show dev-01 within 10 s: $($T capture-pane -p -t bench | grep -v "^ *$" | head -5 | tr "\n" " ")"
+        code=$(curl -s -o /dev/null -w '%{http_code}' -m 5 \
+            "$URL/subscriptions/$SUB/providers/Microsoft.HybridCompute/machines?api-version=2024-07-10")
+        echo "console.loaded_sim_check HTTP $code from the emulator's machines list" >&2
+    fi
+    sleep 0.5
     settle
     # 5. wake-ups while idle over 3 s
     c0=$(ctx_switches "$pid")
@@ -315,16 +333,21 @@ bench_tmux() {
     settle
     b2=$(pane_bytes)
     echo "console.bytes_filter_open $((b2 - b1)) bytes"
-    $T send-keys -t bench -l d
-    sleep 0.3
-    settle
-    b3=$(pane_bytes)
-    echo "console.bytes_filter_key $((b3 - b2)) bytes"
-    $T send-keys -t bench -l e
-    sleep 0.3
-    settle
-    b4=$(pane_bytes)
-    echo "console.bytes_filter_key_2 $((b4 - b3)) bytes"
+    # "inf": each key narrows the list (50 VMs, then the 8 infer-* ones)
+    prev=$b2
+    for ch in i n f; do
+        $T send-keys -t bench -l "$ch"
+        sleep 0.3
+        settle
+        cur=$(pane_bytes)
+        echo "console.bytes_filter_key_$ch $((cur - prev)) bytes"
+        prev=$cur
+    done
+    echo "console.bytes_filter_key $(awk -v a="$b2" -v b="$prev" 'BEGIN {printf "%.0f", (b - a) / 3}') bytes (mean of 3 keys)"
+    $T capture-pane -p -t bench >"$TMP/pane.txt"
+    [ -n "$BENCH_DEBUG" ] && cat "$TMP/pane.txt" >&2
+    rows=$(grep -c "^.infer-" "$TMP/pane.txt")
+    echo "console.filter_rows_shown $rows rows (want 8 infer-* rows)"
     $T send-keys -t bench Escape
     sleep 0.2
     $T send-keys -t bench q
@@ -333,8 +356,12 @@ bench_tmux() {
     sim_stop
 }
 
-bench_list || status=1
-bench_attach || status=1
-bench_first_paint || status=1
-bench_tmux || status=1
+# BENCH_ONLY=list|attach|first_paint|tmux runs one of them (while working on it).
+want() { [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = "$1" ]; }
+for b in list attach first_paint tmux; do
+    if want $b; then
+        fresh_home $b || exit 1
+        bench_$b || status=1
+    fi
+done
 exit $status
