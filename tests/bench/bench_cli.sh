@@ -32,7 +32,7 @@ fresh_home() {
     export XDG_CONFIG_HOME="$H/config" XDG_STATE_HOME="$H/state" XDG_CACHE_HOME="$H/cache" \
         XDG_DATA_HOME="$H/data" XDG_RUNTIME_DIR="$H/run" HOME="$H"
     mkdir -p "$XDG_CONFIG_HOME" "$XDG_STATE_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" || return 1
-    mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
 }
 export GPUP_TOKEN=x GPUP_SUBSCRIPTION=$SUB
 unset GPUP_PROFILE GPUP_CONFIG

@@ -8,7 +8,9 @@
 status=0
 # The shell benchmarks (tests/bench/bench_*.sh) run after the binaries make passes.
 srcdir=${GPUP_SRCDIR:-.}
-set -- "$@" $(ls "$srcdir"/tests/bench/bench_*.sh 2>/dev/null)
+for s in "$srcdir"/tests/bench/bench_*.sh; do
+    [ -f "$s" ] && set -- "$@" "$s"
+done
 for b in "$@"; do
     echo "=== $b"
     case "$b" in
