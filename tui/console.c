@@ -45,6 +45,16 @@ struct console {
 static void on_op_change(void *ctx, const struct op *op)
 {
     struct console *c = ctx;
+    if (op->live_known) {
+        /* The row shows the VM as the operation last read it (power, then the new GPUs). */
+        struct vm row;
+        vm_init(&row);
+        struct gp_error err;
+        if (vm_copy(&row, &op->live) == GP_OK &&
+            vmlist_add_rows(app_home(c->app), &row, 1, &err) != GP_OK)
+            app_flash(c->app, true, "%s", err.message);
+        vm_cleanup(&row);
+    }
     char buf[64];
     const char *step = ops_vm_step(c->ops, op->vm_id, buf, sizeof(buf));
     vmlist_set_step(app_home(c->app), op->vm_id, step);
