@@ -205,12 +205,16 @@ install: all
 	$(if $(wildcard doc/*.1),install -m 644 $(wildcard doc/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	$(if $(wildcard doc/*.5),install -m 644 $(wildcard doc/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
 	$(if $(wildcard themes/*.theme),install -m 644 $(wildcard themes/*.theme) $(DESTDIR)$(PREFIX)/share/gpup/themes/)
+	$(if $(wildcard completion/gpup.bash),install -D -m 644 completion/gpup.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gpup)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/gpup $(DESTDIR)$(PREFIX)/bin/gpup-sim
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard doc/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard doc/*.5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/gpup
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gpup
+	-rmdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions 2>/dev/null
 	-rmdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man5 2>/dev/null
 

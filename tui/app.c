@@ -73,6 +73,7 @@ struct app {
     void *open_ctx;
     bool (*command)(void *ctx, struct app *a, const char *cmd, const char *arg);
     void *command_ctx;
+    char keep_sel[512];         /* the VM selected before a reload, until it is back */
     void (*notifications)(void *ctx, struct app *a);
     void *notifications_ctx;
     struct palette pal;
@@ -424,6 +425,12 @@ static void rows_flush(struct app *a)
 
 void app_vms_begin(struct app *a, bool replace)
 {
+    /* A reload keeps the operator's place: the selected VM is selected again when it comes
+     * back. */
+    const struct vm *sel = vmlist_selected(a->home);
+    a->keep_sel[0] = '\0';
+    if (sel && sel->id)
+        (void)text_copy(a->keep_sel, sizeof(a->keep_sel), sel->id);
     if (replace)
         vmlist_clear(a->home);
     a->loading = true;
@@ -436,6 +443,8 @@ enum gp_status app_add_vms(struct app *a, struct vm *vms, size_t n, size_t expec
 {
     vmlist_set_loading(a->home, a->loading, expected);
     enum gp_status st = vmlist_add_rows(a->home, vms, n, err);
+    if (a->keep_sel[0] && vmlist_select(a->home, a->keep_sel))
+        a->keep_sel[0] = '\0';
     rows_arrived(a);
     return st;
 }

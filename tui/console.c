@@ -14,6 +14,7 @@
 #include "model/text.h"
 #include "model/theme.h"
 #include "model/vmtable.h"
+#include "net/loop.h"
 #include "net/journal.h"
 #include "net/lock.h"
 #include "tui/app.h"
@@ -39,12 +40,36 @@ struct console {
     struct ops *ops;
     struct plan_options popt;
     struct journal_ops pending; /* unfinished operations found at start */
+    uint64_t refresh_timer;     /* ui.refresh_seconds; 0 when off */
 };
+
+/* ui.refresh_seconds: the list reloads on a timer that is the only one armed while idle, so
+ * the console wakes once per interval and never in between (0 turns it off). */
+static void on_refresh_timer(void *ctx)
+{
+    struct console *c = ctx;
+    c->refresh_timer = 0;
+    if (app_depth(c->app) == 1) /* not under the operator's feet on another screen */
+        app_command(c->app, "refresh");
+    int secs = c->env->eff->ui.refresh_seconds;
+    if (secs > 0)
+        c->refresh_timer = loop_timer_add(c->env->loop, (uint64_t)secs * 1000u, on_refresh_timer, c);
+}
 
 /* A running operation's step shows in its VM's row of the home list. */
 static void on_op_change(void *ctx, const struct op *op)
 {
     struct console *c = ctx;
+    if (op->live_known) {
+        /* The row shows the VM as the operation last read it (power, then the new GPUs). */
+        struct vm row;
+        vm_init(&row);
+        struct gp_error err;
+        if (vm_copy(&row, &op->live) == GP_OK &&
+            vmlist_add_rows(app_home(c->app), &row, 1, &err) != GP_OK)
+            app_flash(c->app, true, "%s", err.message);
+        vm_cleanup(&row);
+    }
     char buf[64];
     const char *step = ops_vm_step(c->ops, op->vm_id, buf, sizeof(buf));
     vmlist_set_step(app_home(c->app), op->vm_id, step);
@@ -223,7 +248,12 @@ int console_run(const struct console_env *env, struct gp_error *err)
     app_set_notifications(c.app, notify_open_cb, c.ops);
     app_set_command_handler(c.app, on_command, &c);
     offer_pending(&c);
+    if (env->eff->ui.refresh_seconds > 0)
+        c.refresh_timer = loop_timer_add(env->loop, (uint64_t)env->eff->ui.refresh_seconds * 1000u,
+                                         on_refresh_timer, &c);
     rc = app_run(c.app, err) == GP_OK ? 0 : 1;
+    if (c.refresh_timer)
+        loop_timer_cancel(env->loop, c.refresh_timer);
 done:
     if (c.ops)
         ops_unwatch(c.ops, on_op_change, &c);
