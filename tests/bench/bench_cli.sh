@@ -42,10 +42,11 @@ status=0
 
 cleanup() {
     tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
-    sim_stop
+    sim_stop_all
     rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 1" HUP INT TERM PIPE
 
 now_ns() { date +%s%N; }
 ms_since() { echo "$1 $(now_ns)" | awk '{printf "%.1f\n", ($2 - $1) / 1e6}'; }
@@ -58,6 +59,7 @@ sim_start() {
     "$GPUP_SIM" --listen 127.0.0.1:0 --seed 1 --op-ms 0 --retry-after-ms 0 --quiet "$@" \
         >"$TMP/sim.out" 2>"$TMP/sim.err" &
     SIM_PID=$!
+    echo "$SIM_PID" >>"$TMP/sims"
     URL=
     i=0
     while [ $i -lt 200 ]; do
@@ -80,6 +82,18 @@ sim_stop() {
         wait "$SIM_PID" 2>/dev/null
         SIM_PID=
     fi
+}
+# Every emulator started (its pid in $TMP/sims), in case a signal cut a bench short.
+sim_stop_all() {
+    sim_stop
+    [ -f "$TMP/sims" ] || return 0
+    while read -r p; do
+        if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = gpup-sim ]; then
+            kill "$p" 2>/dev/null
+            sleep 0.2
+            kill -0 "$p" 2>/dev/null && kill -9 "$p" 2>/dev/null
+        fi
+    done <"$TMP/sims"
 }
 
 # time_runs FILE CMD...: runs CMD RUNS times (stdout to $TMP/out), appends ms per run to FILE.
