@@ -33,6 +33,7 @@ struct slow_entry {
 struct server {
     struct MHD_Daemon *daemon;
     struct arm_service *svc;
+    struct sim_tokens *tokens; /* svc->set.tokens, the login endpoints; NULL: none */
     FILE *log;
     bool quiet;
     bool save_failed_reported;
@@ -176,9 +177,65 @@ static bool hold(struct server *srv, struct MHD_Connection *con, struct req_ctx 
                  struct MHD_Response *resp, long delay_ms);
 static void stop_resumer(struct server *srv);
 
+static const char *tokens_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *tokens_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* The login endpoints (sim/tokens.c), when the request is for one: true with the answer queued
+ * (or MHD_NO in *out_result when it could not be). */
+static bool answer_login(struct server *srv, struct MHD_Connection *con, const char *url,
+                         struct req_ctx *c, enum MHD_Result *out_result)
+{
+    struct sim_tokens *tk = srv->tokens;
+    if (!tk || c->too_large)
+        return false;
+    struct sim_tokens_request rq = {
+        .method = c->method,
+        .path = url,
+        .body = c->body.data,
+        .body_len = c->body.len,
+        .arg = tokens_arg,
+        .header = tokens_header,
+        .ctx = con,
+    };
+    struct sim_tokens_response tr;
+    memset(&tr, 0, sizeof(tr));
+    if (!sim_tokens_handle(tk, &rq, &tr))
+        return false;
+    size_t len = tr.body ? strlen(tr.body) : 0;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, len ? tr.body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (c->body.data) /* the form may carry a secret */
+        explicit_bzero(c->body.data, c->body.len);
+    if (tr.body)
+        explicit_bzero(tr.body, len);
+    if (!resp) {
+        sim_tokens_response_clear(&tr);
+        *out_result = MHD_NO;
+        return true;
+    }
+    (void)MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    (void)MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (tr.www_authenticate)
+        (void)MHD_add_response_header(resp, "WWW-Authenticate", tr.www_authenticate);
+    c->status = tr.status ? tr.status : 500;
+    sim_tokens_response_clear(&tr);
+    *out_result = send_answer(srv, con, c, resp);
+    return true;
+}
+
 static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, const char *url,
                               struct req_ctx *c)
 {
+    enum MHD_Result login_result;
+    if (answer_login(srv, con, url, c, &login_result))
+        return login_result;
     struct arm_request q;
     memset(&q, 0, sizeof(q));
     q.method = c->method;
@@ -391,6 +448,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
     if (!srv)
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     srv->svc = svc;
+    srv->tokens = svc->set.tokens;
     srv->quiet = quiet;
     srv->listen_fd = -1;
     if (log_path) {
