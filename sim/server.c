@@ -25,6 +25,11 @@
  * resumes it when its time has come, so other clients are not held up. */
 #define SLOW_MAX 256
 
+/* --state: a change is saved at once when the last save is older than this, else this long
+ * after the last save (by the resumer thread), so a busy fleet is rewritten at most ~5 times a
+ * second instead of after every change. */
+#define SAVE_DEBOUNCE_US 200000
+
 struct slow_entry {
     struct MHD_Connection *con;
     int64_t due_us;
@@ -40,8 +45,12 @@ struct server {
     int listen_fd;
     pthread_t resumer;
     bool resumer_started;
-    pthread_mutex_t lock; /* guards the fields below */
+    pthread_mutex_t store; /* held while the store is used: by the server thread around each
+                              request, by the resumer thread for a deferred save */
+    int64_t last_save_us;  /* when the last save ended (store) */
+    pthread_mutex_t lock;  /* guards the fields below */
     pthread_cond_t wake;
+    int64_t save_due_us; /* a deferred save is due then; 0: none */
     struct slow_entry slow[SLOW_MAX];
     size_t n_slow;
     int suspended; /* suspended connections not yet answered */
@@ -166,9 +175,38 @@ static void save_if_dirty(struct server *srv)
         if (!srv->save_failed_reported)
             fprintf(stderr, "gpup-sim: %s\n", err.message);
         srv->save_failed_reported = true;
+        srv->last_save_us = mono_us(); /* retried after the debounce delay, not at once */
         return;
     }
     svc->dirty = false;
+    srv->last_save_us = mono_us();
+}
+
+/* After a request (store held): saves now when the last save is old enough, else leaves it to
+ * the resumer thread. */
+static void save_soon(struct server *srv)
+{
+    struct arm_service *svc = srv->svc;
+    if (!svc->dirty || !svc->set.state_path)
+        return;
+    int64_t due = srv->last_save_us + SAVE_DEBOUNCE_US;
+    if (mono_us() >= due) {
+        save_if_dirty(srv);
+        if (!svc->dirty)
+            return;
+        due = srv->last_save_us + SAVE_DEBOUNCE_US;
+    }
+    pthread_mutex_lock(&srv->lock);
+    if (!srv->resumer_started) { /* no thread to defer to */
+        pthread_mutex_unlock(&srv->lock);
+        save_if_dirty(srv);
+        return;
+    }
+    if (!srv->save_due_us) {
+        srv->save_due_us = due;
+        pthread_cond_signal(&srv->wake);
+    }
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *con,
@@ -253,8 +291,10 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     q.now_ms = mono_us() / 1000;
     q.now_wall_ms = wall_ms();
     struct arm_response r;
+    pthread_mutex_lock(&srv->store);
     arm_handle(srv->svc, &q, &r);
-    save_if_dirty(srv);
+    save_soon(srv);
+    pthread_mutex_unlock(&srv->store);
     if (r.reset) {
         arm_response_cleanup(&r);
         if (srv->log) {
@@ -334,6 +374,19 @@ static void *resumer_main(void *arg)
         }
         if (srv->stopping)
             break;
+        if (srv->save_due_us && srv->save_due_us <= now) {
+            /* Never the store lock while holding lock: the server thread takes them in the
+             * other order. */
+            srv->save_due_us = 0;
+            pthread_mutex_unlock(&srv->lock);
+            pthread_mutex_lock(&srv->store);
+            save_if_dirty(srv);
+            pthread_mutex_unlock(&srv->store);
+            pthread_mutex_lock(&srv->lock);
+            continue;
+        }
+        if (srv->save_due_us && srv->save_due_us < next)
+            next = srv->save_due_us;
         if (next == INT64_MAX) {
             pthread_cond_wait(&srv->wake, &srv->lock);
         } else {
@@ -468,6 +521,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
         return st;
     }
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_mutex_init(&srv->store, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -492,6 +546,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
             fclose(srv->log);
         pthread_cond_destroy(&srv->wake);
         pthread_mutex_destroy(&srv->lock);
+        pthread_mutex_destroy(&srv->store);
         free(srv);
         return gp_error_set(err, GP_E_NETWORK, "cannot start the HTTP server");
     }
@@ -533,5 +588,6 @@ void server_stop(struct server *srv)
         fclose(srv->log);
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->lock);
+    pthread_mutex_destroy(&srv->store);
     free(srv);
 }
