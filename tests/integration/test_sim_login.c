@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #define CLIENT "11111111-2222-3333-4444-555555555555"
 #define TENANT "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 #define SECRET "sim-sp-secret-value"
+#define SUB "00000000-0000-0000-0000-000000000000"
 
 struct env {
     struct simproc sim;
@@ -245,11 +247,33 @@ static void test_endpoint_and_token_alone(void **state)
     const char *envs[] = {endpoint, token, NULL};
     struct run r = gpup(e, envs, (const char *const[]){"vm", "list", "-o", "json", NULL});
     assert_int_equal(r.code, 0);
-    assert_non_null(strstr(r.out, "\"/subscriptions/00000000-0000-0000-0000-000000000000/"));
+    assert_non_null(strstr(r.out, "\"/subscriptions/" SUB "/"));
     assert_non_null(strstr(r.out, "virtualMachineInstances"));
     run_free(&r);
     /* The subscription came from the list. */
     assert_int_equal(log_count(e, "\"path\":\"/subscriptions?", "\"status\":200"), 1);
+
+    /* The list as ARM gives it: one subscription, no nextLink. */
+    char url[256], auth[128];
+    (void)snprintf(url, sizeof(url), "%s/subscriptions?api-version=2022-12-01", e->sim.url);
+    (void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", TOKEN);
+    const char *hdrs[] = {auth, NULL};
+    struct simproc_reply rep;
+    assert_int_equal(simproc_http("GET", url, NULL, NULL, hdrs, &rep), 0);
+    assert_int_equal(rep.status, 200);
+    cJSON *root = cJSON_Parse(rep.body);
+    assert_non_null(root);
+    cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
+    assert_int_equal(cJSON_GetArraySize(value), 1);
+    cJSON *sub = cJSON_GetArrayItem(value, 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(sub, "id")->valuestring,
+                        "/subscriptions/" SUB);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(sub, "subscriptionId")->valuestring, SUB);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(sub, "state")->valuestring, "Enabled");
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(sub, "tenantId")));
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "nextLink"));
+    cJSON_Delete(root);
+    simproc_reply_free(&rep);
 
     /* A wrong token: exit 4, nothing listed. */
     const char *bad[] = {endpoint, "GPUP_TOKEN=not-the-token", NULL};
