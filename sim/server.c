@@ -30,6 +30,9 @@
  * second instead of after every change. */
 #define SAVE_DEBOUNCE_US 200000
 
+/* Oversized bodies up to this are read (and dropped) before the 413. */
+#define DISCARD_MAX (64ull * 1024 * 1024)
+
 struct slow_entry {
     struct MHD_Connection *con;
     int64_t due_us;
@@ -420,7 +423,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             unsigned long long n = strtoull(len, &end, 10);
             if (end && *end == '\0' && n > ARM_MAX_BODY) {
                 c->too_large = true;
-                return answer(srv, con, url, c); /* refuse before reading the body */
+                /* Up to DISCARD_MAX the body is read and dropped, then 413: answering while the
+                 * client still sends would close on unread data, and the kernel's reset can
+                 * destroy the answer before the client reads it. Past that, refuse at once. */
+                if (n > DISCARD_MAX)
+                    return answer(srv, con, url, c);
             }
         }
         return MHD_YES;
