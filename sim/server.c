@@ -228,6 +228,14 @@ static const char *tokens_header(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
+/* Frees an answer body (a NUL-terminated string) that may hold a token. */
+static void wipe_free(void *p)
+{
+    if (p)
+        explicit_bzero(p, strlen(p));
+    free(p);
+}
+
 /* The login endpoints (sim/tokens.c), when the request is for one: true with the answer queued
  * (or MHD_NO in *out_result when it could not be). */
 static bool answer_login(struct server *srv, struct MHD_Connection *con, const char *url,
@@ -250,8 +258,14 @@ static bool answer_login(struct server *srv, struct MHD_Connection *con, const c
     if (!sim_tokens_handle(tk, &rq, &tr))
         return false;
     size_t len = tr.body ? strlen(tr.body) : 0;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, len ? tr.body : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (len) { /* the answer holds a token: MHD frees it through wipe_free */
+        resp = MHD_create_response_from_buffer_with_free_callback(len, tr.body, wipe_free);
+        if (resp)
+            tr.body = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
     if (c->body.data) /* the form may carry a secret */
         explicit_bzero(c->body.data, c->body.len);
     if (tr.body)
