@@ -1763,6 +1763,7 @@ static enum gp_status http_ops_send(void *tctx, const struct auth_http_request *
         .content_type = ctype,
         .headers = hdrs,
         .n_headers = n,
+        .sensitive = true, /* login answers hold tokens */
     };
     enum gp_status st = http_send(c, &hr, http_bridge_done, b, &b->call);
     if (st != GP_OK) {

@@ -22,6 +22,7 @@ struct http_call {
     uint64_t refused_timer;       /* a refused request completes from this timer */
     struct http_response refused;
     char client_request_id[64];
+    bool sensitive; /* wipe the answer's body after the callback */
     struct http_call *prev, *next;
 };
 
@@ -156,6 +157,7 @@ void http_call_finish(struct http_call *call, struct http_response *resp)
     (void)text_copy(r.client_request_id, sizeof(r.client_request_id), call->client_request_id);
     http_done_fn done = call->done;
     void *ctx = call->ctx;
+    bool sensitive = call->sensitive;
     call_free(call);
     if (!r.body) {
         static char empty[1];
@@ -167,6 +169,8 @@ void http_call_finish(struct http_call *call, struct http_response *resp)
         r.body = NULL;
     } else {
         done(ctx, &r);
+        if (sensitive)
+            explicit_bzero(r.body, r.body_len);
     }
     http_response_cleanup(&r);
 }
@@ -219,6 +223,7 @@ enum gp_status http_send(struct http_client *c, const struct http_request *req, 
     call->client = c;
     call->done = done;
     call->ctx = ctx;
+    call->sensitive = req->sensitive;
     if (req->client_request_id) {
         char clean[64];
         text_sanitize(clean, sizeof(clean), req->client_request_id);
@@ -285,6 +290,9 @@ struct xfer {
     CURL *easy;
     struct curl_slist *headers;
     struct gp_buf body;
+    bool sensitive;            /* body holds secrets: grown and freed with wiping */
+    char *post;                /* the request body, owned (CURLOPT_POSTFIELDS), wiped */
+    size_t post_len;
     struct http_response resp; /* header fields collected so far */
     enum gp_status write_failure;
     char errbuf[CURL_ERROR_SIZE];
@@ -308,16 +316,57 @@ static void xfer_free(struct xfer *x)
     if (x->easy)
         curl_easy_cleanup(x->easy);
     headers_free(x->headers);
+    if (x->post) {
+        explicit_bzero(x->post, x->post_len);
+        free(x->post);
+    }
+    if (x->sensitive && x->body.data) /* a transfer that failed midway */
+        explicit_bzero(x->body.data, x->body.cap);
     gp_buf_cleanup(&x->body);
     http_response_cleanup(&x->resp);
     free(x);
+}
+
+/* gp_buf_append for an answer holding secrets: growth copies and wipes instead of realloc,
+ * which would leave the old bytes in freed memory. */
+static enum gp_status sensitive_append(struct gp_buf *b, const char *data, size_t n)
+{
+    if (n > b->max - b->len) {
+        if (b->data)
+            explicit_bzero(b->data, b->cap);
+        gp_buf_cleanup(b);
+        return GP_E_TOO_LARGE;
+    }
+    size_t need = b->len + n + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < need)
+            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+        if (cap > b->max + 1)
+            cap = b->max + 1;
+        char *p = malloc(cap);
+        if (!p)
+            return GP_E_NOMEM;
+        if (b->data) {
+            memcpy(p, b->data, b->len);
+            explicit_bzero(b->data, b->cap);
+            free(b->data);
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return GP_OK;
 }
 
 static size_t on_write(char *data, size_t size, size_t n, void *ctx)
 {
     struct xfer *x = ctx;
     size_t len = size * n;
-    enum gp_status st = gp_buf_append(&x->body, data, len);
+    enum gp_status st =
+        x->sensitive ? sensitive_append(&x->body, data, len) : gp_buf_append(&x->body, data, len);
     if (st != GP_OK) {
         x->write_failure = st;
         return 0; /* a short count aborts the transfer */
@@ -477,6 +526,7 @@ static enum gp_status curl_start(void *tctx, struct http_call *call,
         return GP_E_NOMEM;
     x->client = c;
     x->call = call;
+    x->sensitive = req->sensitive;
     gp_buf_init(&x->body, HTTP_MAX_BODY);
     x->easy = curl_easy_init();
     if (!x->easy)
@@ -510,8 +560,16 @@ static enum gp_status curl_start(void *tctx, struct http_call *call,
         SETOPT(e, CURLOPT_NOBODY, 1L);
     } else if (req->body || str_eq(req->method, "POST") || str_eq(req->method, "PUT") ||
                str_eq(req->method, "PATCH")) {
-        SETOPT(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
-        SETOPT(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+        /* Our own copy, not CURLOPT_COPYPOSTFIELDS: libcurl would free its copy unwiped. */
+        x->post_len = req->body ? req->body_len : 0;
+        x->post = malloc(x->post_len + 1);
+        if (!x->post)
+            goto fail;
+        if (x->post_len)
+            memcpy(x->post, req->body, x->post_len);
+        x->post[x->post_len] = '\0';
+        SETOPT(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->post_len);
+        SETOPT(e, CURLOPT_POSTFIELDS, x->post);
         SETOPT(e, CURLOPT_CUSTOMREQUEST, req->method);
     } else {
         SETOPT(e, CURLOPT_CUSTOMREQUEST, req->method);

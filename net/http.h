@@ -5,7 +5,9 @@
  * Transport rules: TLS verification always on (optional CA bundle), HTTP/2 over TLS, proxies
  * from the environment (libcurl's default), plain http:// only to loopback hosts, no redirects
  * followed. Each request carries a fresh x-ms-client-request-id, the User-Agent and, when
- * given, the bearer token. Secrets are never kept in a response or an error message.
+ * given, the bearer token. Secrets are never kept in a response or an error message, and the
+ * engine's copies of request bodies (login forms carry secrets), of headers and of the answers
+ * of sensitive requests are wiped (explicit_bzero) before they are freed.
  * The transport is an ops struct, so tests replace libcurl with canned replies delivered from
  * the loop in zero (virtual) time: Azure's fake transport. */
 #ifndef GPUP_NET_HTTP_H
@@ -44,6 +46,9 @@ struct http_request {
     long timeout_ms;               /* whole request; 0: the client's default */
     const struct http_header *headers; /* extra headers (login endpoints: Metadata, Basic) */
     size_t n_headers;
+    bool sensitive; /* the answer holds secrets (login: tokens): the engine wipes its copies of
+                       the body, as it grows and when the callback returns. The request body's
+                       copy is wiped for every request. */
 };
 
 /* An answer, or a transport failure (status 0). Owned by the engine and borrowed by the

@@ -44,6 +44,8 @@ static const char *const GRAPH_VERSIONS[] = {
 static const char *const EDGE_VERSIONS[] = {"2026-03-15-preview", NULL};
 static const char *const SUB_VERSIONS[] = {"2016-06-01", "2019-06-01", "2020-01-01",
                                            "2021-01-01", "2022-12-01", NULL};
+/* The tenant the emulator's subscription belongs to. */
+#define SIM_TENANT_ID "72f988bf-0000-4000-8000-00000000cafe"
 #define VMI_GA "2024-01-01"
 #define VMI_NEWEST "2026-04-01-preview"
 
@@ -1154,7 +1156,29 @@ static void subscription(struct arm_service *s, const struct arm_request *q, str
     gp_buf_init(&b, 4096);
     if (gp_buf_printf(&b,
                       "{\"id\":\"/subscriptions/%s\",\"subscriptionId\":\"%s\","
-                      "\"displayName\":\"gpup-sim\",\"state\":\"Enabled\"}",
+                      "\"displayName\":\"gpup-sim\",\"state\":\"Enabled\","
+                      "\"tenantId\":\"" SIM_TENANT_ID "\"}",
+                      s->fleet.subscription, s->fleet.subscription) != GP_OK)
+        oom(r);
+    else
+        set_body(r, 200, &b);
+    gp_buf_cleanup(&b);
+}
+
+/* GET /subscriptions: the one subscription of the emulator, as ARM lists them (no nextLink). */
+static void subscription_list(struct arm_service *s, const struct arm_request *q,
+                              struct arm_response *r)
+{
+    if (!method_is(q, "GET"))
+        return bad_method(r, q);
+    if (!check_version(r, q, SUB_VERSIONS, false))
+        return;
+    struct gp_buf b;
+    gp_buf_init(&b, 4096);
+    if (gp_buf_printf(&b,
+                      "{\"value\":[{\"id\":\"/subscriptions/%s\",\"subscriptionId\":\"%s\","
+                      "\"displayName\":\"gpup-sim\",\"state\":\"Enabled\","
+                      "\"tenantId\":\"" SIM_TENANT_ID "\"}]}",
                       s->fleet.subscription, s->fleet.subscription) != GP_OK)
         oom(r);
     else
@@ -1171,6 +1195,8 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
     if (n == 3 && seg_is(&rt, 0, "providers") && seg_is(&rt, 1, "Microsoft.ResourceGraph") &&
         seg_is(&rt, 2, "resources"))
         return graph(s, q, r);
+    if (n == 1 && seg_is(&rt, 0, "subscriptions"))
+        return subscription_list(s, q, r);
     if (n < 2 || !seg_is(&rt, 0, "subscriptions"))
         return bad_path(r, q);
     if (!str_ieq(rt.seg[1], s->fleet.subscription)) {
@@ -1213,10 +1239,13 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
 
 static bool authorized(struct arm_service *s, const struct arm_request *q, struct arm_response *r)
 {
-    if (!s->set.token)
+    bool issued = s->set.issued_only && s->set.tokens;
+    if (!s->set.token && !issued)
         return true;
     const char *a = q->authorization;
-    if (a && strncasecmp(a, "Bearer ", 7) == 0 && strcmp(a + 7, s->set.token) == 0)
+    if (s->set.token && a && strncasecmp(a, "Bearer ", 7) == 0 && strcmp(a + 7, s->set.token) == 0)
+        return true;
+    if (issued && a && sim_tokens_accepts(s->set.tokens, a))
         return true;
     const char *why = a ? "The access token is invalid." : "The access token is missing.";
     arm_error(r, 401, "InvalidAuthenticationToken", NULL, "%s", why);

@@ -16,6 +16,7 @@
 #include "sim/fleet.h"
 #include "sim/ops.h"
 #include "sim/simrng.h"
+#include "sim/tokens.h"
 
 /* One request as received. Borrowed strings; NULL when absent. */
 struct arm_request {
@@ -58,7 +59,10 @@ struct arm_settings {
     long op_ms;             /* long-running operation duration */
     long retry_after_s;     /* Retry-After on 202 and polls */
     long retry_after_ms;    /* >= 0: send retry-after-ms instead */
-    const char *token;      /* required bearer token, or NULL for any */
+    const char *token;      /* required bearer token, or NULL for any (unless
+                               issued_only) */
+    struct sim_tokens *tokens; /* the login endpoints (borrowed; served by sim/server.c) */
+    bool issued_only;          /* ARM wants a token of `tokens` (or `token`), not any */
     const char *state_path; /* --state FILE, or NULL */
 };
 

@@ -12,12 +12,15 @@
 #include "model/text.h"
 #include "sim/arm.h"
 #include "sim/server.h"
+#include "sim/tokens.h"
 
 static const char USAGE[] =
     "usage: gpup-sim [--listen ADDR:PORT] [--fleet N] [--hosts N] [--seed S] [--state FILE]\n"
     "                [--page-size N] [--op-ms MS] [--retry-after S|--retry-after-ms MS]\n"
     "                [--faults SPEC] [--token TOKEN] [--subscription ID] [--log FILE] "
     "[--quiet]\n"
+    "                [--sp-client ID --sp-secret-file FILE] [--identity-dir DIR]\n"
+    "                [--device-interval S] [--device-pending N] [--no-slow-down]\n"
     "An Azure Resource Manager emulator for Azure Local VMs and their GPUs. See gpup-sim(1).\n";
 
 struct options {
@@ -26,7 +29,9 @@ struct options {
     unsigned long long fleet, hosts, seed, page_size, op_ms;
     long retry_after_s, retry_after_ms;
     const char *state, *faults, *token, *subscription, *log;
-    bool quiet;
+    const char *sp_client, *sp_secret_file, *identity_dir;
+    unsigned long long device_interval, device_pending;
+    bool quiet, no_slow_down;
 };
 
 static int usage_error(const char *fmt, ...) GP_PRINTF(1, 2);
@@ -97,6 +102,10 @@ static int parse_args(struct options *o, int argc, char **argv)
             o->quiet = true;
             continue;
         }
+        if (!strcmp(name, "--no-slow-down")) {
+            o->no_slow_down = true;
+            continue;
+        }
         static const char *const with_value[] = {"--listen",
                                                  "--fleet",
                                                  "--hosts",
@@ -110,6 +119,11 @@ static int parse_args(struct options *o, int argc, char **argv)
                                                  "--token",
                                                  "--subscription",
                                                  "--log",
+                                                 "--sp-client",
+                                                 "--sp-secret-file",
+                                                 "--identity-dir",
+                                                 "--device-interval",
+                                                 "--device-pending",
                                                  NULL};
         bool known = false;
         for (size_t k = 0; with_value[k]; k++)
@@ -165,9 +179,79 @@ static int parse_args(struct options *o, int argc, char **argv)
             o->subscription = val;
         } else if (!strcmp(name, "--log")) {
             o->log = val;
+        } else if (!strcmp(name, "--sp-client")) {
+            if (!*val || strlen(val) > 127)
+                return usage_error("--sp-client wants a client id, not '%s'", val);
+            o->sp_client = val;
+        } else if (!strcmp(name, "--sp-secret-file")) {
+            if (!*val)
+                return usage_error("--sp-secret-file wants a file name%s", "");
+            o->sp_secret_file = val;
+        } else if (!strcmp(name, "--identity-dir")) {
+            if (!*val)
+                return usage_error("--identity-dir wants a directory%s", "");
+            o->identity_dir = val;
+        } else if (!strcmp(name, "--device-interval")) {
+            if (!parse_num(val, 60, &o->device_interval) || o->device_interval == 0)
+                return usage_error("--device-interval wants seconds (1 to 60), not '%s'", val);
+        } else if (!strcmp(name, "--device-pending")) {
+            if (!parse_num(val, 1000, &o->device_pending))
+                return usage_error("--device-pending wants a number up to 1000, not '%s'", val);
         }
     }
+    if (!o->sp_client != !o->sp_secret_file)
+        return usage_error("--sp-client and --sp-secret-file go together%s", "");
     return -1;
+}
+
+/* The service principal's secret: the file's first line (at most 1 KB). */
+static bool read_secret(const char *path, char *out, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "gpup-sim: --sp-secret-file %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = fgets(out, (int)n, f) != NULL;
+    fclose(f);
+    if (ok)
+        out[strcspn(out, "\r\n")] = '\0';
+    if (!ok || !out[0]) {
+        fprintf(stderr, "gpup-sim: --sp-secret-file %s: no secret in it\n", path);
+        explicit_bzero(out, n);
+        return false;
+    }
+    return true;
+}
+
+/* The login endpoints: always served (device code works for any client); ARM then wants their
+ * tokens only when a service principal or managed identity was configured. NULL on error. */
+static struct sim_tokens *start_tokens(const struct options *o, struct arm_settings *set)
+{
+    char secret[1024] = "";
+    if (o->sp_secret_file && !read_secret(o->sp_secret_file, secret, sizeof(secret)))
+        return NULL;
+    struct sim_tokens_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.client_id = o->sp_client;
+    cfg.client_secret = o->sp_client ? secret : NULL;
+    cfg.fixed_token = o->token;
+    cfg.key_dir = o->identity_dir;
+    cfg.pending_polls = (unsigned)o->device_pending;
+    cfg.no_slow_down = o->no_slow_down;
+    cfg.device_interval_s = (unsigned)o->device_interval;
+    struct sim_tokens *tk = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    enum gp_status st = sim_tokens_new(&cfg, &tk, &err);
+    explicit_bzero(secret, sizeof(secret));
+    if (st != GP_OK) {
+        fprintf(stderr, "gpup-sim: %s\n", err.message);
+        return NULL;
+    }
+    set->tokens = tk;
+    set->issued_only = o->sp_client || o->identity_dir;
+    return tk;
 }
 
 int main(int argc, char **argv)
@@ -184,6 +268,7 @@ int main(int argc, char **argv)
     o.retry_after_s = 1;
     o.retry_after_ms = -1;
     o.subscription = "00000000-0000-0000-0000-000000000000";
+    o.device_pending = 2;
     int rc = parse_args(&o, argc, argv);
     if (rc >= 0)
         return rc;
@@ -245,10 +330,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    struct sim_tokens *tokens = start_tokens(&o, &svc.set);
+    if (!tokens) {
+        fleet_cleanup(&svc.fleet);
+        ops_cleanup(&svc.ops);
+        return 1;
+    }
     struct server *srv = NULL;
     char url[320];
     if (server_start(&svc, o.host, o.port, o.log, o.quiet, &srv, url, sizeof(url), &err) != GP_OK) {
         fprintf(stderr, "gpup-sim: %s\n", err.message);
+        sim_tokens_free(tokens);
         fleet_cleanup(&svc.fleet);
         ops_cleanup(&svc.ops);
         return 1;
@@ -263,6 +355,7 @@ int main(int argc, char **argv)
     while (sigwait(&set, &sig) != 0)
         ;
     server_stop(srv); /* saves the state when it changed */
+    sim_tokens_free(tokens);
     fleet_cleanup(&svc.fleet);
     ops_cleanup(&svc.ops);
     return 0;

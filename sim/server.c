@@ -25,6 +25,14 @@
  * resumes it when its time has come, so other clients are not held up. */
 #define SLOW_MAX 256
 
+/* --state: a change is saved at once when the last save is older than this, else this long
+ * after the last save (by the resumer thread), so a busy fleet is rewritten at most ~5 times a
+ * second instead of after every change. */
+#define SAVE_DEBOUNCE_US 200000
+
+/* Oversized bodies up to this are read (and dropped) before the 413. */
+#define DISCARD_MAX (64ull * 1024 * 1024)
+
 struct slow_entry {
     struct MHD_Connection *con;
     int64_t due_us;
@@ -33,14 +41,19 @@ struct slow_entry {
 struct server {
     struct MHD_Daemon *daemon;
     struct arm_service *svc;
+    struct sim_tokens *tokens; /* svc->set.tokens, the login endpoints; NULL: none */
     FILE *log;
     bool quiet;
     bool save_failed_reported;
     int listen_fd;
     pthread_t resumer;
     bool resumer_started;
-    pthread_mutex_t lock; /* guards the fields below */
+    pthread_mutex_t store; /* held while the store is used: by the server thread around each
+                              request, by the resumer thread for a deferred save */
+    int64_t last_save_us;  /* when the last save ended (store) */
+    pthread_mutex_t lock;  /* guards the fields below */
     pthread_cond_t wake;
+    int64_t save_due_us; /* a deferred save is due then; 0: none */
     struct slow_entry slow[SLOW_MAX];
     size_t n_slow;
     int suspended; /* suspended connections not yet answered */
@@ -165,9 +178,38 @@ static void save_if_dirty(struct server *srv)
         if (!srv->save_failed_reported)
             fprintf(stderr, "gpup-sim: %s\n", err.message);
         srv->save_failed_reported = true;
+        srv->last_save_us = mono_us(); /* retried after the debounce delay, not at once */
         return;
     }
     svc->dirty = false;
+    srv->last_save_us = mono_us();
+}
+
+/* After a request (store held): saves now when the last save is old enough, else leaves it to
+ * the resumer thread. */
+static void save_soon(struct server *srv)
+{
+    struct arm_service *svc = srv->svc;
+    if (!svc->dirty || !svc->set.state_path)
+        return;
+    int64_t due = srv->last_save_us + SAVE_DEBOUNCE_US;
+    if (mono_us() >= due) {
+        save_if_dirty(srv);
+        if (!svc->dirty)
+            return;
+        due = srv->last_save_us + SAVE_DEBOUNCE_US;
+    }
+    pthread_mutex_lock(&srv->lock);
+    if (!srv->resumer_started) { /* no thread to defer to */
+        pthread_mutex_unlock(&srv->lock);
+        save_if_dirty(srv);
+        return;
+    }
+    if (!srv->save_due_us) {
+        srv->save_due_us = due;
+        pthread_cond_signal(&srv->wake);
+    }
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static enum MHD_Result send_answer(struct server *srv, struct MHD_Connection *con,
@@ -176,9 +218,79 @@ static bool hold(struct server *srv, struct MHD_Connection *con, struct req_ctx 
                  struct MHD_Response *resp, long delay_ms);
 static void stop_resumer(struct server *srv);
 
+static const char *tokens_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *tokens_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
+}
+
+/* Frees an answer body (a NUL-terminated string) that may hold a token. */
+static void wipe_free(void *p)
+{
+    if (p)
+        explicit_bzero(p, strlen(p));
+    free(p);
+}
+
+/* The login endpoints (sim/tokens.c), when the request is for one: true with the answer queued
+ * (or MHD_NO in *out_result when it could not be). */
+static bool answer_login(struct server *srv, struct MHD_Connection *con, const char *url,
+                         struct req_ctx *c, enum MHD_Result *out_result)
+{
+    struct sim_tokens *tk = srv->tokens;
+    if (!tk || c->too_large)
+        return false;
+    struct sim_tokens_request rq = {
+        .method = c->method,
+        .path = url,
+        .body = c->body.data,
+        .body_len = c->body.len,
+        .arg = tokens_arg,
+        .header = tokens_header,
+        .ctx = con,
+    };
+    struct sim_tokens_response tr;
+    memset(&tr, 0, sizeof(tr));
+    if (!sim_tokens_handle(tk, &rq, &tr))
+        return false;
+    size_t len = tr.body ? strlen(tr.body) : 0;
+    struct MHD_Response *resp;
+    if (len) { /* the answer holds a token: MHD frees it through wipe_free */
+        resp = MHD_create_response_from_buffer_with_free_callback(len, tr.body, wipe_free);
+        if (resp)
+            tr.body = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (c->body.data) /* the form may carry a secret */
+        explicit_bzero(c->body.data, c->body.len);
+    if (tr.body)
+        explicit_bzero(tr.body, len);
+    if (!resp) {
+        sim_tokens_response_clear(&tr);
+        *out_result = MHD_NO;
+        return true;
+    }
+    (void)MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    (void)MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (tr.www_authenticate)
+        (void)MHD_add_response_header(resp, "WWW-Authenticate", tr.www_authenticate);
+    c->status = tr.status ? tr.status : 500;
+    sim_tokens_response_clear(&tr);
+    *out_result = send_answer(srv, con, c, resp);
+    return true;
+}
+
 static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, const char *url,
                               struct req_ctx *c)
 {
+    enum MHD_Result login_result;
+    if (answer_login(srv, con, url, c, &login_result))
+        return login_result;
     struct arm_request q;
     memset(&q, 0, sizeof(q));
     q.method = c->method;
@@ -196,8 +308,10 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con, co
     q.now_ms = mono_us() / 1000;
     q.now_wall_ms = wall_ms();
     struct arm_response r;
+    pthread_mutex_lock(&srv->store);
     arm_handle(srv->svc, &q, &r);
-    save_if_dirty(srv);
+    save_soon(srv);
+    pthread_mutex_unlock(&srv->store);
     if (r.reset) {
         arm_response_cleanup(&r);
         if (srv->log) {
@@ -277,6 +391,19 @@ static void *resumer_main(void *arg)
         }
         if (srv->stopping)
             break;
+        if (srv->save_due_us && srv->save_due_us <= now) {
+            /* Never the store lock while holding lock: the server thread takes them in the
+             * other order. */
+            srv->save_due_us = 0;
+            pthread_mutex_unlock(&srv->lock);
+            pthread_mutex_lock(&srv->store);
+            save_if_dirty(srv);
+            pthread_mutex_unlock(&srv->store);
+            pthread_mutex_lock(&srv->lock);
+            continue;
+        }
+        if (srv->save_due_us && srv->save_due_us < next)
+            next = srv->save_due_us;
         if (next == INT64_MAX) {
             pthread_cond_wait(&srv->wake, &srv->lock);
         } else {
@@ -310,7 +437,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
             unsigned long long n = strtoull(len, &end, 10);
             if (end && *end == '\0' && n > ARM_MAX_BODY) {
                 c->too_large = true;
-                return answer(srv, con, url, c); /* refuse before reading the body */
+                /* Up to DISCARD_MAX the body is read and dropped, then 413: answering while the
+                 * client still sends would close on unread data, and the kernel's reset can
+                 * destroy the answer before the client reads it. Past that, refuse at once. */
+                if (n > DISCARD_MAX)
+                    return answer(srv, con, url, c);
             }
         }
         return MHD_YES;
@@ -391,6 +522,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
     if (!srv)
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     srv->svc = svc;
+    srv->tokens = svc->set.tokens;
     srv->quiet = quiet;
     srv->listen_fd = -1;
     if (log_path) {
@@ -410,6 +542,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
         return st;
     }
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_mutex_init(&srv->store, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -434,6 +567,7 @@ enum gp_status server_start(struct arm_service *svc, const char *host, const cha
             fclose(srv->log);
         pthread_cond_destroy(&srv->wake);
         pthread_mutex_destroy(&srv->lock);
+        pthread_mutex_destroy(&srv->store);
         free(srv);
         return gp_error_set(err, GP_E_NETWORK, "cannot start the HTTP server");
     }
@@ -475,5 +609,6 @@ void server_stop(struct server *srv)
         fclose(srv->log);
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->lock);
+    pthread_mutex_destroy(&srv->store);
     free(srv);
 }

@@ -3,8 +3,11 @@
  * (epoll), so the store needs no locks (a timer thread only resumes answers held back by the
  * fault "slow"); keep-alive; capped bodies and header memory; a timeout
  * for slow clients; TCP_NODELAY and each answer written in one piece; the request log. It
- * carries requests to sim/arm.c and writes the answers back, and saves the state after every
- * change when --state is given. */
+ * carries requests to sim/arm.c (and the login endpoints to sim/tokens.c when the service has
+ * them) and writes the answers back. With --state it saves the state after a change: at once
+ * when the last save is 200 ms old, else 200 ms after it (a timer on the resumer thread), and
+ * always on server_stop; each save is a write to FILE.tmp, fsync and rename, so the file is
+ * always whole, and a kill -9 loses at most the changes of the last ~200 ms. */
 #ifndef GPUP_SIM_SERVER_H
 #define GPUP_SIM_SERVER_H
 

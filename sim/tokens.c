@@ -59,6 +59,7 @@ struct sim_tokens {
     char *key_dir;
     unsigned pending_polls;
     bool no_slow_down;
+    unsigned dc_interval;
     int64_t lifetime;
     int64_t dc_lifetime;
     int64_t (*clock)(void *);
@@ -144,6 +145,7 @@ enum gp_status sim_tokens_new(const struct sim_tokens_config *cfg, struct sim_to
     }
     st->pending_polls = cfg->pending_polls;
     st->no_slow_down = cfg->no_slow_down;
+    st->dc_interval = cfg->device_interval_s ? cfg->device_interval_s : 5;
     st->lifetime = cfg->token_lifetime_s > 0 ? cfg->token_lifetime_s : 3599;
     st->dc_lifetime = cfg->device_code_lifetime_s > 0 ? cfg->device_code_lifetime_s : 900;
     st->clock = cfg->clock;
@@ -510,7 +512,7 @@ static void devicecode_endpoint(struct sim_tokens *st, const struct sim_tokens_r
             cJSON_AddStringToObject(root, "device_code", dc->code);
             cJSON_AddStringToObject(root, "verification_uri", "https://microsoft.com/devicelogin");
             cJSON_AddNumberToObject(root, "expires_in", (double)st->dc_lifetime);
-            cJSON_AddNumberToObject(root, "interval", 5);
+            cJSON_AddNumberToObject(root, "interval", (double)st->dc_interval);
             cJSON_AddStringToObject(root, "message", msg);
         }
         out->status = 200;

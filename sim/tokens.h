@@ -24,6 +24,7 @@ struct sim_tokens_config {
     unsigned pending_polls;         /* device code: authorization_pending answers before one
                                        slow_down and then success (0 = none) */
     bool no_slow_down;              /* device code: skip the slow_down answer */
+    unsigned device_interval_s;     /* device code: the polling interval announced (0 = 5) */
     int64_t token_lifetime_s;       /* default 3599 */
     int64_t device_code_lifetime_s; /* default 900 */
     int64_t (*clock)(void *ctx);    /* wall seconds; default time() */

@@ -86,8 +86,7 @@ static struct run gpup(const struct env *e, const char *token, const char *const
         setenv("XDG_STATE_HOME", e->dir, 1);
         setenv("GPUP_ENDPOINT", e->sim.url, 1);
         setenv("GPUP_TOKEN", token ? token : TOKEN, 1);
-        /* TODO(sim): drop once gpup-sim lists subscriptions (GET /subscriptions). */
-        setenv("GPUP_SUBSCRIPTION", SUB, 1);
+        unsetenv("GPUP_SUBSCRIPTION"); /* found through GET /subscriptions */
         unsetenv("GPUP_PROFILE");
         unsetenv("GPUP_CONFIG");
         setenv("LANG", "C.UTF-8", 1);

@@ -558,6 +558,19 @@ static void test_bad_options(void **state)
     assert_int_equal(simproc_run(a5, err, sizeof(err)), 2);
     static const char *const a6[] = {"--help", NULL};
     assert_int_equal(simproc_run(a6, err, sizeof(err)), 0);
+    /* The login options. */
+    static const char *const a7[] = {"--sp-client", "app", NULL};
+    assert_int_equal(simproc_run(a7, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "--sp-secret-file"));
+    static const char *const a8[] = {"--device-interval", "0", NULL};
+    assert_int_equal(simproc_run(a8, err, sizeof(err)), 2);
+    static const char *const a9[] = {"--sp-client", "app", "--sp-secret-file",
+                                     "/nonexistent/gpup-sim-secret", NULL};
+    assert_int_equal(simproc_run(a9, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "/nonexistent/gpup-sim-secret"));
+    static const char *const a10[] = {"--identity-dir", "/nonexistent/gpup-sim-keys", NULL};
+    assert_int_equal(simproc_run(a10, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "not a directory"));
 }
 
 int main(void)
