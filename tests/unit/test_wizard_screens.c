@@ -29,8 +29,9 @@
 #include "tui/hosts.h"
 #include "tui/ops.h"
 #include "tui/wizard.h"
+#include "tests/support/screens.h"
 
-#define SUB "00000000-0000-0000-0000-000000000000"
+#define SUB SCREENS_SUB
 #define CL_ID(name)                                                                            \
     "/subscriptions/" SUB "/resourceGroups/infra-rg/providers/Microsoft.ExtendedLocation/"     \
     "customLocations/" name
@@ -40,70 +41,13 @@ static char tmpdir[64];
 static int setup_all(void **state)
 {
     (void)state;
-    setenv("LINES", "24", 1);
-    setenv("COLUMNS", "80", 1);
-    setenv("TERM", "xterm-256color", 1);
-    setenv("TZ", "UTC", 1);
-    setenv("LANG", "C.UTF-8", 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("HOME", "/nonexistent", 1);
-    unsetenv("GPUP_SCRIPT");
-    unsetenv("NO_COLOR");
-    tzset();
-    if (!setlocale(LC_ALL, ""))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-wizard-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return screens_setup(tmpdir, sizeof(tmpdir), "wizard");
 }
 
 static int teardown_all(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1u << 16);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1u << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* Diffs the dump with tests/screens/NAME.txt (UPDATE_GOLDEN=1 rewrites the golden). */
-static void compare_golden(const char *name, const char *dump)
-{
-    char golden[512];
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
-    char *got = slurp(dump);
-    assert_non_null(got);
-    const char *update = getenv("UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(golden, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        assert_int_equal(fclose(f), 0);
-    }
-    char *want = slurp(golden);
-    if (!want || strcmp(want, got) != 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
-        if (system(cmd) == -1)
-            print_error("cannot run diff\n");
-        free(want);
-        free(got);
-        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
-    }
-    free(want);
-    free(got);
+    return screens_teardown(tmpdir);
 }
 
 /* Opens the screen under test on the app before the script runs. */
@@ -119,14 +63,9 @@ static size_t run_screen(const char *name, const char *keys, open_fn open, void 
     snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", keys, dump);
 
     struct gp_loop *loop = NULL;
-    assert_int_equal(loop_new(&loop), GP_OK);
-    loop_use_virtual_clock(loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .profile = "lab",
-                            .endpoint = "http://127.0.0.1:8443", .script = script};
-    struct app *app = NULL;
+    struct app *app = screens_app_new(&loop, script, false);
     struct gp_error err;
     gp_error_clear(&err);
-    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
     app_vms_begin(app, true);
     app_vms_done(app, NULL);
     open(app, ctx);
@@ -138,7 +77,7 @@ static size_t run_screen(const char *name, const char *keys, open_fn open, void 
     if (st != GP_OK)
         fail_msg("app_run: %s", err.message);
 
-    compare_golden(name, dump);
+    screens_compare_golden(name, dump);
     return depth;
 }
 
@@ -680,21 +619,8 @@ static void feed(struct app *app, struct gp_loop *loop, const char *keys)
 {
     const char *p = keys;
     while (*p) {
-        size_t len = 1;
-        if (*p == '<' && strchr(p, '>'))
-            len = (size_t)(strchr(p, '>') - p) + 1;
-        char one[KEYMAP_SPEC_MAX];
-        assert_true(len < sizeof(one));
-        memcpy(one, p, len);
-        one[len] = '\0';
-        int key = 0;
-        struct gp_error err;
-        gp_error_clear(&err);
-        if (keymap_parse_key(one, &key, &err) != GP_OK)
-            key = (unsigned char)one[0];
-        app_key(app, key);
+        app_key(app, screens_next_key(&p));
         assert_int_equal(loop_run_once(loop, 0), GP_OK);
-        p += len;
     }
 }
 
@@ -746,7 +672,7 @@ static void test_wizard_create_progress(void **state)
     free(fake.vmi_body);
     cluster_cleanup(&wc.c);
     alarm(0);
-    compare_golden("wizard-created", dump);
+    screens_compare_golden("wizard-created", dump);
 }
 
 int main(void)
