@@ -29,6 +29,7 @@
 #include "tui/hosts.h"
 #include "tui/ops.h"
 #include "tui/wizard.h"
+#include "tests/support/clusterfix.h"
 #include "tests/support/screens.h"
 
 #define SUB SCREENS_SUB
@@ -90,16 +91,10 @@ static char *xdup(const char *s)
     return d;
 }
 
-static void gpu_p(struct host_gpu *g, const char *id, const char *model, int total, int used,
+static void gpu_p(struct host *h, const char *id, const char *model, int total, int used,
                   const char *const *vms, size_t n_vms)
 {
-    memset(g, 0, sizeof(*g));
-    g->id = xdup(id);
-    g->model = xdup(model);
-    g->mode = GPU_MODE_GPUP;
-    g->partition_size_mb = 3648;
-    g->partitions_total = total;
-    g->partitions_used = used;
+    struct host_gpu *g = clusterfix_gpu(h, id, model, GPU_MODE_GPUP, 3648, total, used);
     if (n_vms) {
         g->partition_vms = calloc(n_vms, sizeof(char *));
         assert_non_null(g->partition_vms);
@@ -109,30 +104,10 @@ static void gpu_p(struct host_gpu *g, const char *id, const char *model, int tot
     }
 }
 
-static void gpu_dda(struct host_gpu *g, const char *id, const char *model, const char *vm)
+static void gpu_dda(struct host *h, const char *id, const char *model, const char *vm)
 {
-    memset(g, 0, sizeof(*g));
-    g->id = xdup(id);
-    g->model = xdup(model);
-    g->mode = GPU_MODE_DDA;
-    g->partition_size_mb = -1;
+    struct host_gpu *g = clusterfix_gpu(h, id, model, GPU_MODE_DDA, -1, 0, 0);
     g->dda_vm = vm ? xdup(vm) : NULL;
-}
-
-static void host_add(struct cluster *c, const char *name, const char *cl, size_t n_gpus)
-{
-    struct host *h = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*h));
-    assert_non_null(h);
-    c->hosts = h;
-    h = &c->hosts[c->n_hosts++];
-    memset(h, 0, sizeof(*h));
-    h->name = xdup(name);
-    h->custom_location = xdup(cl);
-    if (n_gpus) {
-        h->gpus = calloc(n_gpus, sizeof(*h->gpus));
-        assert_non_null(h->gpus);
-        h->n_gpus = n_gpus;
-    }
 }
 
 /* Four nodes of cl-seattle, alike (the homogeneous rule): an NVIDIA A2 in GPU-P mode and an
@@ -144,16 +119,16 @@ static void fixture_cluster(struct cluster *c)
     c->partition_size_mb_config = 3648;
     static const char *const n1[] = {"train-01", "train-02"};
     static const char *const n2[] = {"infer-01"};
-    host_add(c, "node-01", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[0].gpus[0], "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
-    gpu_dda(&c->hosts[0].gpus[1], "gpu-1", "NVIDIA A16", "train-04");
-    host_add(c, "node-02", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[1].gpus[0], "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
-    gpu_dda(&c->hosts[1].gpus[1], "gpu-1", "NVIDIA A16", "");
-    host_add(c, "node-03", CL_ID("cl-seattle"), 0);
-    host_add(c, "node-04", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[3].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
-    gpu_dda(&c->hosts[3].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+    struct host *h = clusterfix_host(c, "node-01", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", "train-04");
+    h = clusterfix_host(c, "node-02", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", "");
+    (void)clusterfix_host(c, "node-03", CL_ID("cl-seattle"));
+    h = clusterfix_host(c, "node-04", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", NULL);
 }
 
 static void make_vm(struct vm *vm, const char *name, const char *rg, const char *host,
@@ -234,9 +209,9 @@ static void test_hosts_scroll(void **state)
     for (int i = 0; i < 12; i++) {
         char name[16];
         snprintf(name, sizeof(name), "node-%02d", i + 1);
-        host_add(&hc.c, name, CL_ID("cl-seattle"), 2);
-        gpu_p(&hc.c.hosts[i].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
-        gpu_dda(&hc.c.hosts[i].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+        struct host *h = clusterfix_host(&hc.c, name, CL_ID("cl-seattle"));
+        gpu_p(h, "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+        gpu_dda(h, "gpu-1", "NVIDIA A16", NULL);
     }
     run_screen("hosts-end", "<End>", open_hosts, &hc);
     run_screen("hosts-inventory-top", "<End><PgUp><PgUp><PgUp><Down><Up>", open_hosts, &hc);
