@@ -697,35 +697,21 @@ static bool op_is_open(const struct journal_op *op)
     return journal_op_needs_attention(op);
 }
 
-static enum gp_status append_json_text(struct gp_buf *b, const char *s)
-{
-    GP_TRY(gp_buf_append_str(b, "\""));
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            GP_TRY(gp_buf_printf(b, "\\%c", *p));
-        else if (*p < 0x20 || *p == 0x7f)
-            GP_TRY(gp_buf_printf(b, "\\u%04x", *p));
-        else
-            GP_TRY(gp_buf_append(b, p, 1));
-    }
-    return gp_buf_append_str(b, "\"");
-}
-
 static enum gp_status op_to_json(const struct journal_op *op, struct gp_buf *b)
 {
     char line[512];
     GP_TRY(gp_buf_append_str(b, "{\"id\":"));
-    GP_TRY(append_json_text(b, op->id));
+    GP_TRY(cli_output_append_json_string(b, op->id));
     GP_TRY(gp_buf_append_str(b, ",\"state\":"));
-    GP_TRY(append_json_text(b, journal_op_state_name(op->state)));
+    GP_TRY(cli_output_append_json_string(b, journal_op_state_name(op->state)));
     GP_TRY(gp_buf_append_str(b, ",\"vmName\":"));
-    GP_TRY(append_json_text(b, op->vm_name));
+    GP_TRY(cli_output_append_json_string(b, op->vm_name));
     GP_TRY(gp_buf_append_str(b, ",\"vmId\":"));
-    GP_TRY(append_json_text(b, op->vm_id));
+    GP_TRY(cli_output_append_json_string(b, op->vm_id));
     GP_TRY(gp_buf_printf(b, ",\"steps\":%zu,\"nextStep\":%zu,\"ageSeconds\":%lld", op->n_steps,
                          op->next_step + 1, (long long)op->age_s));
     GP_TRY(gp_buf_append_str(b, ",\"description\":"));
-    GP_TRY(append_json_text(b, journal_op_describe(op, line, sizeof(line))));
+    GP_TRY(cli_output_append_json_string(b, journal_op_describe(op, line, sizeof(line))));
     return gp_buf_append_str(b, "}");
 }
 

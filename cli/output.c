@@ -201,10 +201,10 @@ static void write_tsv_row(FILE *out, const struct vm *vm)
 
 /* --- json -------------------------------------------------------------------------------- */
 
-static enum gp_status append_json_string(struct gp_buf *b, const char *s)
+enum gp_status cli_output_append_json_string(struct gp_buf *b, const char *s)
 {
     GP_TRY(gp_buf_append_str(b, "\""));
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '"' || *p == '\\')
             GP_TRY(gp_buf_printf(b, "\\%c", *p));
         else if (*p < 0x20 || *p == 0x7f)
@@ -231,7 +231,7 @@ enum gp_status cli_output_vm_json(const struct vm *vm, char **out_json)
     if (st == GP_OK)
         st = gp_buf_append_str(&b, len > 2 ? ",\"resourceGroup\":" : "\"resourceGroup\":");
     if (st == GP_OK)
-        st = append_json_string(&b, vm->resource_group);
+        st = cli_output_append_json_string(&b, vm->resource_group);
     if (st == GP_OK)
         st = gp_buf_append_str(&b, "}");
     free(base);

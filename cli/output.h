@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli/args.h"
+#include "model/buf.h"
 #include "model/status.h"
 #include "model/vm.h"
 
@@ -30,6 +31,10 @@ GP_NODISCARD enum gp_status cli_output_vms(FILE *out, enum cli_format format, bo
 /* One VM (vm show, the result of a change). */
 GP_NODISCARD enum gp_status cli_output_vm(FILE *out, enum cli_format format, bool utf8,
                                           const struct vm *vm);
+
+/* Appends s (NULL: "") to b as a JSON string: quotes, \" and \\, control characters as
+ * \u00XX. GP_E_NOMEM / GP_E_TOO_LARGE from the buffer. */
+GP_NODISCARD enum gp_status cli_output_append_json_string(struct gp_buf *b, const char *s);
 
 /* The VM as `az` prints it: vm_to_json plus "resourceGroup", compact. Caller frees. */
 GP_NODISCARD enum gp_status cli_output_vm_json(const struct vm *vm, char **out_json);

@@ -188,6 +188,27 @@ static enum gp_status take_token_type(const cJSON *root, const char *key, const 
     return GP_OK;
 }
 
+/* The access token under tok_key and its type under type_key (absent = Bearer). */
+static enum gp_status take_bearer(const cJSON *root, const char *tok_key, const char *type_key,
+                                  const char *what, struct token *t, struct gp_error *err)
+{
+    GP_TRY(take_access_token(root, tok_key, what, t, err));
+    return take_token_type(root, type_key, what, t, err);
+}
+
+/* Frees root; when st is GP_OK moves t into out, else wipes t. Returns st. */
+static enum gp_status token_finish(cJSON *root, enum gp_status st, struct token *t,
+                                   struct token *out)
+{
+    json_free(root);
+    if (st != GP_OK) {
+        token_clear(t);
+        return st;
+    }
+    token_move(out, t);
+    return GP_OK;
+}
+
 /* --- token answers ----------------------------------------------------------------------- */
 
 enum gp_status token_parse_v2(const char *body, size_t len, int64_t now, struct token *out,
@@ -197,9 +218,7 @@ enum gp_status token_parse_v2(const char *body, size_t len, int64_t now, struct 
     cJSON *root;
     GP_TRY(json_parse(body, len, what, &root, err));
     struct token t = {.source = TOKEN_SOURCE_NONE};
-    enum gp_status st = take_access_token(root, "access_token", what, &t, err);
-    if (st == GP_OK)
-        st = take_token_type(root, "token_type", what, &t, err);
+    enum gp_status st = take_bearer(root, "access_token", "token_type", what, &t, err);
     int64_t expires_in = 0;
     if (st == GP_OK && !json_int(root, "expires_in", &expires_in))
         st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_in", what);
@@ -211,13 +230,7 @@ enum gp_status token_parse_v2(const char *body, size_t len, int64_t now, struct 
         if (rt && rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
             st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     }
-    json_free(root);
-    if (st != GP_OK) {
-        token_clear(&t);
-        return st;
-    }
-    token_move(out, &t);
-    return GP_OK;
+    return token_finish(root, st, &t, out);
 }
 
 enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_t now,
@@ -227,9 +240,7 @@ enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_
     cJSON *root;
     GP_TRY(json_parse(body, len, what, &root, err));
     struct token t = {.source = TOKEN_SOURCE_MANAGED_IDENTITY};
-    enum gp_status st = take_access_token(root, "access_token", what, &t, err);
-    if (st == GP_OK)
-        st = take_token_type(root, "token_type", what, &t, err);
+    enum gp_status st = take_bearer(root, "access_token", "token_type", what, &t, err);
     if (st == GP_OK) {
         int64_t v = 0;
         if (json_int(root, "expires_on", &v) && v > 0)
@@ -239,14 +250,7 @@ enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_
         else
             st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
     }
-    json_free(root);
-    if (st != GP_OK) {
-        token_clear(&t);
-        return st;
-    }
-    t.source = TOKEN_SOURCE_MANAGED_IDENTITY;
-    token_move(out, &t);
-    return GP_OK;
+    return token_finish(root, st, &t, out);
 }
 
 /* "2026-11-25 10:00:00.000000" in local time, as older az versions print expiresOn. */
@@ -282,9 +286,7 @@ enum gp_status token_parse_az_cli(const char *body, size_t len, struct token *ou
     cJSON *root;
     GP_TRY(json_parse(body, len, what, &root, err));
     struct token t = {.source = TOKEN_SOURCE_AZ_CLI};
-    enum gp_status st = take_access_token(root, "accessToken", what, &t, err);
-    if (st == GP_OK)
-        st = take_token_type(root, "tokenType", what, &t, err);
+    enum gp_status st = take_bearer(root, "accessToken", "tokenType", what, &t, err);
     if (st == GP_OK) {
         int64_t v = 0;
         const char *local = json_str(root, "expiresOn");
@@ -303,14 +305,7 @@ enum gp_status token_parse_az_cli(const char *body, size_t len, struct token *ou
         if (ten)
             text_sanitize(t.tenant, sizeof(t.tenant), ten);
     }
-    json_free(root);
-    if (st != GP_OK) {
-        token_clear(&t);
-        return st;
-    }
-    t.source = TOKEN_SOURCE_AZ_CLI;
-    token_move(out, &t);
-    return GP_OK;
+    return token_finish(root, st, &t, out);
 }
 
 enum gp_status token_from_text(const char *text, size_t len, enum token_source src,
@@ -594,11 +589,5 @@ enum gp_status token_cache_from_json(const char *body, size_t len, struct token 
             text_sanitize(client_id, client_id_n, cid ? cid : "");
         text_copy(t.token_type, sizeof(t.token_type), "Bearer");
     }
-    json_free(root);
-    if (st != GP_OK) {
-        token_clear(&t);
-        return st;
-    }
-    token_move(out, &t);
-    return GP_OK;
+    return token_finish(root, st, &t, out);
 }

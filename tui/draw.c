@@ -79,7 +79,10 @@ static size_t fit(const char *text, int width, wchar_t *buf, int *out_cols)
     return k;
 }
 
-int draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t attr)
+/* text fitted into width columns at (y, x), padded with spaces after it or, with right, before
+ * it. Returns the columns the text took. */
+static int draw_fitted(WINDOW *w, int y, int x, int width, const char *text, attr_t attr,
+                       bool right)
 {
     if (width <= 0)
         return 0;
@@ -88,29 +91,24 @@ int draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t attr)
     size_t n = fit(text ? text : "", width, buf, &cols);
     wattrset(w, (int)attr);
     wmove(w, y, x);
+    for (int i = cols; right && i < width; i++)
+        waddch(w, ' ');
     if (n)
         waddnwstr(w, buf, (int)n);
-    for (int i = cols; i < width; i++)
+    for (int i = cols; !right && i < width; i++)
         waddch(w, ' ');
     wattrset(w, A_NORMAL);
     return cols;
 }
 
+int draw_text(WINDOW *w, int y, int x, int width, const char *text, attr_t attr)
+{
+    return draw_fitted(w, y, x, width, text, attr, false);
+}
+
 int draw_text_right(WINDOW *w, int y, int x, int width, const char *text, attr_t attr)
 {
-    if (width <= 0)
-        return 0;
-    wchar_t buf[DRAW_MAX];
-    int cols = 0;
-    size_t n = fit(text ? text : "", width, buf, &cols);
-    wattrset(w, (int)attr);
-    wmove(w, y, x);
-    for (int i = cols; i < width; i++)
-        waddch(w, ' ');
-    if (n)
-        waddnwstr(w, buf, (int)n);
-    wattrset(w, A_NORMAL);
-    return cols;
+    return draw_fitted(w, y, x, width, text, attr, true);
 }
 
 void draw_fill(WINDOW *w, int y, int x, int width, attr_t attr)

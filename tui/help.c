@@ -10,6 +10,7 @@
 #include "tui/app.h"
 #include "tui/colors.h"
 #include "tui/draw.h"
+#include "tui/widget.h"
 
 #define HELP_MAX_LINES 256
 
@@ -55,36 +56,13 @@ static bool help_key(struct screen *s, struct app *a, enum keymap_action act, in
 {
     (void)key;
     struct help *h = (struct help *)s;
-    size_t page = h->rows > 1 ? (size_t)h->rows - 1 : 1;
-    size_t top = h->top;
-    switch (act) {
-    case ACT_UP:
-        top = top ? top - 1 : 0;
-        break;
-    case ACT_DOWN:
-        top++;
-        break;
-    case ACT_PGUP:
-        top = top > page ? top - page : 0;
-        break;
-    case ACT_PGDN:
-        top += page;
-        break;
-    case ACT_HOME:
-        top = 0;
-        break;
-    case ACT_END:
-        top = max_top(h);
-        break;
-    case ACT_HELP:
-    case ACT_ENTER:
+    if (act == ACT_HELP || act == ACT_ENTER) {
         app_pop(a);
         return true;
-    default:
-        return false;
     }
-    if (top > max_top(h))
-        top = max_top(h);
+    size_t top = h->top;
+    if (!widget_scroll(act, &top, h->n, h->rows))
+        return false;
     if (top != h->top) {
         h->top = top;
         app_body_dirty(a);

@@ -18,6 +18,7 @@
 #include "tui/colors.h"
 #include "tui/draw.h"
 #include "tui/term.h"
+#include "tui/widget.h"
 
 #define HOSTS_MAX_ROWS 20000
 #define HOSTS_CELL_MAX 1024
@@ -314,33 +315,9 @@ static bool hosts_key(struct screen *s, struct app *a, enum keymap_action act, i
 {
     (void)key;
     struct hosts *h = (struct hosts *)s;
-    size_t page = h->height > 1 ? (size_t)h->height - 1 : 1;
-    size_t max_top = h->n > (size_t)h->height ? h->n - (size_t)h->height : 0;
     size_t top = h->top;
-    switch (act) {
-    case ACT_UP:
-        top = top ? top - 1 : 0;
-        break;
-    case ACT_DOWN:
-        top++;
-        break;
-    case ACT_PGUP:
-        top = top > page ? top - page : 0;
-        break;
-    case ACT_PGDN:
-        top += page;
-        break;
-    case ACT_HOME:
-        top = 0;
-        break;
-    case ACT_END:
-        top = max_top;
-        break;
-    default:
+    if (!widget_scroll(act, &top, h->n, h->height))
         return false;
-    }
-    if (top > max_top)
-        top = max_top;
     if (top != h->top) {
         h->top = top;
         app_body_dirty(a);

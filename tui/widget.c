@@ -176,7 +176,8 @@ void widget_lines_draw(const struct widget_lines *l, WINDOW *w, int y0, int rows
 bool widget_scroll(enum keymap_action act, size_t *top, size_t n, int rows)
 {
     size_t page = rows > 1 ? (size_t)rows - 1 : 1;
-    size_t max = n > (size_t)(rows > 0 ? rows : 1) ? n - (size_t)rows : 0;
+    size_t shown = rows > 0 ? (size_t)rows : 1;
+    size_t max = n > shown ? n - shown : 0;
     size_t t = *top;
     switch (act) {
     case ACT_UP:

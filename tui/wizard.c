@@ -699,21 +699,6 @@ static void draw_basics(struct wizard *z, WINDOW *w, int rows, int cols)
         draw_text(w, by + 2, LABEL_X, cols - LABEL_X - 1, hint, colors_attr(THEME_DIM));
 }
 
-static const char *rule_mark(enum rule_outcome o)
-{
-    switch (o) {
-    case RULE_PASSED:
-        return "passed";
-    case RULE_FAILED:
-        return "FAILED";
-    case RULE_UNKNOWN:
-        return "unknown";
-    case RULE_SKIPPED:
-    default:
-        return "n/a";
-    }
-}
-
 static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
 {
     int y = 2;
@@ -779,7 +764,7 @@ static void draw_gpu(struct wizard *z, WINDOW *w, int rows, int cols)
                                       : rr->outcome == RULE_UNKNOWN;
                 if (!show)
                     continue;
-                snprintf(line, sizeof(line), "%-7s %-14s %s", rule_mark(rr->outcome),
+                snprintf(line, sizeof(line), "%-7s %-14s %s", rule_outcome_name(rr->outcome),
                          rule_name(rr->id), rr->reason);
                 draw_text(w, y++, LABEL_X + 2, cols - LABEL_X - 3, line,
                           colors_attr(rr->outcome == RULE_FAILED ? THEME_ERROR : THEME_WARNING));

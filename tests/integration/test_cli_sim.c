@@ -23,6 +23,7 @@
 
 #include "model/vm.h"
 #include "tests/support/simproc.h"
+#include "tests/support/testio.h"
 
 #define TOKEN "cli-integration-token"
 #define SUB "00000000-0000-0000-0000-000000000000"
@@ -39,22 +40,11 @@ struct run {
     char *err;
 };
 
+/* The file at path; "" when there is none. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    assert_non_null(m);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        assert_int_equal(fwrite(chunk, 1, n, m), n);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    return text;
+    char *text = testio_read_file(path);
+    return text ? text : calloc(1, 1);
 }
 
 /* Runs gpup with args (NULL-terminated) and the sim's endpoint; token NULL uses TOKEN. */

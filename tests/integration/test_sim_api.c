@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "tests/support/simproc.h"
+#include "tests/support/simtest.h"
 
 #define SUB "/subscriptions/00000000-0000-0000-0000-000000000000"
 #define VMI_API "api-version=2025-09-01-preview"
@@ -50,20 +51,6 @@ static cJSON *get_json(const char *u, long want_status)
     return j;
 }
 
-static const char *jstr(const cJSON *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    const cJSON *cur = o;
-    for (char *tok = buf, *dot; cur && tok; tok = dot ? dot + 1 : NULL) {
-        dot = strchr(tok, '.');
-        if (dot)
-            *dot = '\0';
-        cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-    }
-    return cJSON_IsString(cur) ? cur->valuestring : NULL;
-}
-
 static void assert_arm_error(const struct simproc_reply *r, long status, const char *code)
 {
     if (r->status != status)
@@ -71,50 +58,31 @@ static void assert_arm_error(const struct simproc_reply *r, long status, const c
     assert_int_equal(r->status, status);
     cJSON *j = cJSON_Parse(r->body);
     assert_non_null(j);
-    assert_string_equal(jstr(j, "error.code"), code);
-    assert_non_null(jstr(j, "error.message"));
+    assert_string_equal(simtest_jstr(j, "error.code"), code);
+    assert_non_null(simtest_jstr(j, "error.message"));
     assert_true(cJSON_IsArray(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "error"), "details")));
     cJSON_Delete(j);
-}
-
-static int start(void **state, const char *const *args)
-{
-    struct simproc *p = calloc(1, sizeof(*p));
-    if (!p || simproc_start(p, args) != 0) {
-        free(p);
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int stop(void **state)
-{
-    struct simproc *p = *state;
-    int rc = simproc_stop(p);
-    free(p);
-    return rc == 0 ? 0 : -1;
 }
 
 static int setup_small(void **state)
 {
     static const char *const args[] = {"--fleet", "50",      "--hosts", "8", "--seed",
                                        "7",       "--op-ms", "0",       NULL};
-    return start(state, args);
+    return simtest_start(state, args);
 }
 
 static int setup_1000(void **state)
 {
     static const char *const args[] = {"--fleet", "1000",        "--hosts", "8", "--seed",
                                        "11",      "--page-size", "100",     NULL};
-    return start(state, args);
+    return simtest_start(state, args);
 }
 
 static int setup_token(void **state)
 {
     static const char *const args[] = {"--fleet", "5", "--token", "s3cret", NULL};
-    return start(state, args);
+    return simtest_start(state, args);
 }
 
 /* Walks the machines list (following nextLink) and returns the HCI machines' names. */
@@ -134,16 +102,16 @@ static size_t list_hci(const struct simproc *p, const char *first, char ***out_n
         const cJSON *m;
         cJSON_ArrayForEach(m, value)
         {
-            assert_string_equal(jstr(m, "type"), "Microsoft.HybridCompute/machines");
-            const char *kind = jstr(m, "kind");
+            assert_string_equal(simtest_jstr(m, "type"), "Microsoft.HybridCompute/machines");
+            const char *kind = simtest_jstr(m, "kind");
             if (kind && strcmp(kind, "HCI") == 0) {
                 names = realloc(names, (n + 1) * sizeof(*names));
-                names[n++] = strdup(jstr(m, "id"));
+                names[n++] = strdup(simtest_jstr(m, "id"));
             } else {
                 nodes++;
             }
         }
-        const char *link = jstr(page, "nextLink");
+        const char *link = simtest_jstr(page, "nextLink");
         next[0] = '\0';
         if (link) {
             /* Absolute, on this server, carrying api-version and $skipToken. */
@@ -203,13 +171,14 @@ static void test_get_vm(void **state)
     assert_non_null(strstr(h, "application/json"));
     cJSON *vm = cJSON_Parse(r.body);
     assert_non_null(vm);
-    assert_string_equal(jstr(vm, "name"), "default");
-    assert_string_equal(jstr(vm, "type"), "Microsoft.AzureStackHCI/virtualMachineInstances");
-    assert_string_equal(jstr(vm, "extendedLocation.type"), "CustomLocation");
-    assert_non_null(strstr(jstr(vm, "extendedLocation.name"), "/customLocations/cl-"));
-    assert_string_equal(jstr(vm, "properties.provisioningState"), "Succeeded");
-    assert_non_null(jstr(vm, "properties.status.powerState"));
-    assert_non_null(jstr(vm, "properties.hostNodeName"));
+    assert_string_equal(simtest_jstr(vm, "name"), "default");
+    assert_string_equal(simtest_jstr(vm, "type"),
+                        "Microsoft.AzureStackHCI/virtualMachineInstances");
+    assert_string_equal(simtest_jstr(vm, "extendedLocation.type"), "CustomLocation");
+    assert_non_null(strstr(simtest_jstr(vm, "extendedLocation.name"), "/customLocations/cl-"));
+    assert_string_equal(simtest_jstr(vm, "properties.provisioningState"), "Succeeded");
+    assert_non_null(simtest_jstr(vm, "properties.status.powerState"));
+    assert_non_null(simtest_jstr(vm, "properties.hostNodeName"));
     assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(vm, "properties"),
                                          "hardwareProfile"),
@@ -327,13 +296,13 @@ static size_t graph_all(const struct simproc *p, const char *query, int top, siz
         const cJSON *row;
         cJSON_ArrayForEach(row, data)
         {
-            assert_string_equal(jstr(row, "type"),
+            assert_string_equal(simtest_jstr(row, "type"),
                                 "Microsoft.AzureStackHCI/virtualMachineInstances");
-            assert_string_equal(jstr(row, "name"), "default");
-            assert_non_null(jstr(row, "properties.provisioningState"));
+            assert_string_equal(simtest_jstr(row, "name"), "default");
+            assert_non_null(simtest_jstr(row, "properties.provisioningState"));
         }
         rows += (size_t)cJSON_GetArraySize(data);
-        const char *tok = jstr(j, "$skipToken");
+        const char *tok = simtest_jstr(j, "$skipToken");
         snprintf(skip, sizeof(skip), "%s", tok ? tok : "");
         cJSON_Delete(j);
     } while (skip[0]);
@@ -446,7 +415,7 @@ static void test_bad_inputs(void **state)
 
     /* Nothing above changed the VM. */
     cJSON *j = get_json(url(p, vm), 200);
-    assert_string_equal(jstr(j, "properties.provisioningState"), "Succeeded");
+    assert_string_equal(simtest_jstr(j, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(j);
 }
 
@@ -482,15 +451,15 @@ static void test_edge_gpus(void **state)
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(j, "value");
     assert_int_equal(cJSON_GetArraySize(value), 2);
     const cJSON *g = cJSON_GetArrayItem(value, 0);
-    assert_string_equal(jstr(g, "properties.gpuId"), "gpu-0");
-    assert_string_equal(jstr(g, "properties.model"), "NVIDIA A2");
-    assert_string_equal(jstr(g, "properties.gpuMode"), "GPU-P");
+    assert_string_equal(simtest_jstr(g, "properties.gpuId"), "gpu-0");
+    assert_string_equal(simtest_jstr(g, "properties.model"), "NVIDIA A2");
+    assert_string_equal(simtest_jstr(g, "properties.gpuMode"), "GPU-P");
     cJSON_Delete(j);
     j = get_json(url(p, SUB "/resourceGroups/azlocal-seattle-rg/providers/"
                             "Microsoft.AzureStackHCI/edgeMachines/node-01/gpus/gpu-1"
                             "?api-version=2026-03-15-preview"),
                  200);
-    assert_string_equal(jstr(j, "name"), "gpu-1");
+    assert_string_equal(simtest_jstr(j, "name"), "gpu-1");
     cJSON_Delete(j);
     struct simproc_reply r;
     assert_int_equal(simproc_http("GET",
@@ -528,8 +497,8 @@ static void test_log_lines(void **state)
     fclose(f);
     cJSON *j = cJSON_Parse(line);
     assert_non_null(j);
-    assert_string_equal(jstr(j, "method"), "GET");
-    assert_string_equal(jstr(j, "path"), VMI_PATH("ml-rg", "nope") "?" VMI_API);
+    assert_string_equal(simtest_jstr(j, "method"), "GET");
+    assert_string_equal(simtest_jstr(j, "path"), VMI_PATH("ml-rg", "nope") "?" VMI_API);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "status")->valueint, 404);
     assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "ms")));
     cJSON_Delete(j);
@@ -576,13 +545,14 @@ static void test_bad_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_vm, setup_small, stop),
-        cmocka_unit_test_setup_teardown(test_generation_is_deterministic, setup_small, stop),
-        cmocka_unit_test_setup_teardown(test_bad_inputs, setup_small, stop),
-        cmocka_unit_test_setup_teardown(test_edge_gpus, setup_small, stop),
-        cmocka_unit_test_setup_teardown(test_paging_machines, setup_1000, stop),
-        cmocka_unit_test_setup_teardown(test_paging_graph, setup_1000, stop),
-        cmocka_unit_test_setup_teardown(test_token, setup_token, stop),
+        cmocka_unit_test_setup_teardown(test_get_vm, setup_small, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_generation_is_deterministic, setup_small,
+                                        simtest_stop),
+        cmocka_unit_test_setup_teardown(test_bad_inputs, setup_small, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_edge_gpus, setup_small, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_paging_machines, setup_1000, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_paging_graph, setup_1000, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_token, setup_token, simtest_stop),
         cmocka_unit_test(test_log_lines),
         cmocka_unit_test(test_bad_options),
     };

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "tests/support/simproc.h"
+#include "tests/support/simtest.h"
 
 #define SUBID "00000000-0000-0000-0000-000000000000"
 #define SUB "/subscriptions/" SUBID
@@ -49,20 +50,6 @@ static char *machine_url(const struct simproc *p, const char *vm, const char *ta
 }
 
 #define VMI "/providers/Microsoft.AzureStackHCI/virtualMachineInstances/default"
-
-static const char *jstr(const cJSON *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    const cJSON *cur = o;
-    for (char *tok = buf, *dot; cur && tok; tok = dot ? dot + 1 : NULL) {
-        dot = strchr(tok, '.');
-        if (dot)
-            *dot = '\0';
-        cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-    }
-    return cJSON_IsString(cur) ? cur->valuestring : NULL;
-}
 
 static const cJSON *gpus_of(const cJSON *vm)
 {
@@ -100,10 +87,10 @@ static void expect_error(const char *method, const char *u, const char *body, lo
     assert_int_equal(r.status, status);
     cJSON *j = cJSON_Parse(r.body);
     assert_non_null(j);
-    assert_string_equal(jstr(j, "error.code"), code);
-    assert_non_null(jstr(j, "error.message"));
+    assert_string_equal(simtest_jstr(j, "error.code"), code);
+    assert_non_null(simtest_jstr(j, "error.message"));
     if (target)
-        assert_string_equal(jstr(j, "error.target"), target);
+        assert_string_equal(simtest_jstr(j, "error.target"), target);
     cJSON_Delete(j);
     simproc_reply_free(&r);
 }
@@ -141,8 +128,8 @@ static const char *poll_async(const char *u, int max_polls)
         assert_int_equal(r.status, 200);
         cJSON *j = cJSON_Parse(r.body);
         assert_non_null(j);
-        snprintf(status, sizeof(status), "%s", jstr(j, "status"));
-        assert_non_null(jstr(j, "startTime"));
+        snprintf(status, sizeof(status), "%s", simtest_jstr(j, "status"));
+        assert_non_null(simtest_jstr(j, "startTime"));
         assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "percentComplete")));
         cJSON_Delete(j);
         simproc_reply_free(&r);
@@ -224,32 +211,13 @@ static void patch_gpus(const struct simproc *p, const char *vm, const char *list
     run_lro("PATCH", u, body, location);
 }
 
-static int start(void **state, const char *const *args)
-{
-    struct simproc *p = calloc(1, sizeof(*p));
-    if (!p || simproc_start(p, args) != 0) {
-        free(p);
-        return -1;
-    }
-    *state = p;
-    return 0;
-}
-
-static int stop(void **state)
-{
-    struct simproc *p = *state;
-    int rc = simproc_stop(p);
-    free(p);
-    return rc == 0 ? 0 : -1;
-}
-
 /* No generated VMs, 10 nodes: cl-seattle (node-01/02: 2x A2 GPU-P, 4 partitions each),
  * cl-denver (L4: one GPU-P, one DDA), cl-austin (T4, DDA only), cl-boston (A16 GPU-P),
  * cl-chicago (L40S and A40 GPU-P: not homogeneous). Operations end at the first poll. */
 static int setup_empty(void **state)
 {
     static const char *const args[] = {"--fleet", "0", "--hosts", "10", "--op-ms", "0", NULL};
-    return start(state, args);
+    return simtest_start(state, args);
 }
 
 static void test_create_vm(void **state)
@@ -262,8 +230,8 @@ static void test_create_vm(void **state)
                                        "\"identity\":{\"type\":\"SystemAssigned\"}}");
     assert_int_equal(r.status, 201);
     cJSON *m = cJSON_Parse(r.body);
-    assert_string_equal(jstr(m, "kind"), "HCI");
-    assert_string_equal(jstr(m, "identity.type"), "SystemAssigned");
+    assert_string_equal(simtest_jstr(m, "kind"), "HCI");
+    assert_string_equal(simtest_jstr(m, "identity.type"), "SystemAssigned");
     cJSON_Delete(m);
     simproc_reply_free(&r);
 
@@ -280,7 +248,7 @@ static void test_create_vm(void **state)
     assert_int_equal(r.status, 201);
     assert_null(strstr(r.body, "Secret-123")); /* adminPassword is never returned */
     cJSON *vm = cJSON_Parse(r.body);
-    const char *prov = jstr(vm, "properties.provisioningState");
+    const char *prov = simtest_jstr(vm, "properties.provisioningState");
     assert_true(strcmp(prov, "Succeeded") != 0 && strcmp(prov, "Failed") != 0);
     cJSON_Delete(vm);
     char aso[1024];
@@ -290,18 +258,18 @@ static void test_create_vm(void **state)
     assert_string_equal(poll_async(aso, 3), "Succeeded");
 
     vm = get_vm(p, "train-01");
-    assert_string_equal(jstr(vm, "properties.provisioningState"), "Succeeded");
-    assert_string_equal(jstr(vm, "properties.status.powerState"), "Running");
+    assert_string_equal(simtest_jstr(vm, "properties.provisioningState"), "Succeeded");
+    assert_string_equal(simtest_jstr(vm, "properties.status.powerState"), "Running");
     const cJSON *g = gpus_of(vm);
     assert_int_equal(cJSON_GetArraySize(g), 1);
-    assert_string_equal(jstr(cJSON_GetArrayItem(g, 0), "assignmentType"), "GpuP");
+    assert_string_equal(simtest_jstr(cJSON_GetArrayItem(g, 0), "assignmentType"), "GpuP");
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "partitionSizeMB")->valueint,
         3648);
     assert_true(
         cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "gpuName")));
     char node[32];
-    snprintf(node, sizeof(node), "%s", jstr(vm, "properties.hostNodeName"));
+    snprintf(node, sizeof(node), "%s", simtest_jstr(vm, "properties.hostNodeName"));
     assert_true(strcmp(node, "node-01") == 0 || strcmp(node, "node-02") == 0);
     cJSON_Delete(vm);
 
@@ -333,7 +301,7 @@ static void attach_detach(const struct simproc *p, bool location)
     create_vm(p, vm, CL("seattle"), NULL);
     power(p, vm, "stop", location);
     cJSON *j = get_vm(p, vm);
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Stopped");
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Stopped");
     cJSON_Delete(j);
 
     patch_gpus(p, vm, "[{\"assignmentType\":\"GpuP\"}]", location);
@@ -343,12 +311,12 @@ static void attach_detach(const struct simproc *p, bool location)
     assert_int_equal(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(g, 0), "partitionSizeMB")->valueint,
         3648);
-    assert_string_equal(jstr(j, "properties.provisioningState"), "Succeeded");
+    assert_string_equal(simtest_jstr(j, "properties.provisioningState"), "Succeeded");
     cJSON_Delete(j);
 
     power(p, vm, "start", location);
     j = get_vm(p, vm);
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Running");
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Running");
     cJSON_Delete(j);
 
     /* Detach: stop, empty list, start. */
@@ -357,7 +325,7 @@ static void attach_detach(const struct simproc *p, bool location)
     power(p, vm, "restart", location);
     j = get_vm(p, vm);
     assert_int_equal(cJSON_GetArraySize(gpus_of(j)), 0);
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Running");
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Running");
     cJSON_Delete(j);
 }
 
@@ -378,8 +346,8 @@ static void test_dda(void **state)
     cJSON *j = get_vm(p, "render-01");
     const cJSON *g = gpus_of(j);
     assert_int_equal(cJSON_GetArraySize(g), 1);
-    assert_string_equal(jstr(cJSON_GetArrayItem(g, 0), "assignmentType"), "GpuDDA");
-    assert_string_equal(jstr(cJSON_GetArrayItem(g, 0), "gpuName"), "NVIDIA T4");
+    assert_string_equal(simtest_jstr(cJSON_GetArrayItem(g, 0), "assignmentType"), "GpuDDA");
+    assert_string_equal(simtest_jstr(cJSON_GetArrayItem(g, 0), "gpuName"), "NVIDIA T4");
     cJSON_Delete(j);
 }
 
@@ -475,14 +443,14 @@ static void test_rules(void **state)
     /* Detaching one on the same node frees a partition for sea-01 (pools are per host). */
     cJSON *sea = get_vm(p, "sea-01");
     char node[32];
-    snprintf(node, sizeof(node), "%s", jstr(sea, "properties.hostNodeName"));
+    snprintf(node, sizeof(node), "%s", simtest_jstr(sea, "properties.hostNodeName"));
     cJSON_Delete(sea);
     char peer[32] = "";
     for (int i = 0; i < 16 && !peer[0]; i++) {
         char name[32];
         snprintf(name, sizeof(name), "ml-%02d", i);
         cJSON *o = get_vm(p, name);
-        if (strcmp(jstr(o, "properties.hostNodeName"), node) == 0)
+        if (strcmp(simtest_jstr(o, "properties.hostNodeName"), node) == 0)
             snprintf(peer, sizeof(peer), "%s", name);
         cJSON_Delete(o);
     }
@@ -518,7 +486,7 @@ static void test_busy_and_slow_ops(void **state)
     r = http_send("GET", h, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
-    assert_string_equal(jstr(j, "status"), "InProgress");
+    assert_string_equal(simtest_jstr(j, "status"), "InProgress");
     cJSON_Delete(j);
     simproc_reply_free(&r);
     /* A second change while one runs is refused. */
@@ -536,7 +504,7 @@ static void test_busy_and_slow_ops(void **state)
     assert_true(simproc_header(&r, "retry-after-ms", h, sizeof(h)));
     simproc_reply_free(&r);
     j = get_vm(&p, "w-01");
-    assert_string_equal(jstr(j, "properties.provisioningState"), "InProgress");
+    assert_string_equal(simtest_jstr(j, "properties.provisioningState"), "InProgress");
     cJSON_Delete(j);
     assert_int_equal(simproc_stop(&p), 0);
 }
@@ -594,21 +562,21 @@ static void test_fault_opfail(void **state)
     r = http_send("GET", aso, NULL);
     assert_int_equal(r.status, 200);
     cJSON *j = cJSON_Parse(r.body);
-    assert_string_equal(jstr(j, "status"), "Failed");
-    assert_non_null(jstr(j, "error.code"));
-    assert_non_null(jstr(j, "error.message"));
+    assert_string_equal(simtest_jstr(j, "status"), "Failed");
+    assert_non_null(simtest_jstr(j, "error.code"));
+    assert_non_null(simtest_jstr(j, "error.message"));
     cJSON_Delete(j);
     simproc_reply_free(&r);
     /* The Location URL answers the ARM error body. */
     r = http_send("GET", loc, NULL);
     assert_true(r.status >= 400);
     j = cJSON_Parse(r.body);
-    assert_non_null(jstr(j, "error.code"));
+    assert_non_null(simtest_jstr(j, "error.code"));
     cJSON_Delete(j);
     simproc_reply_free(&r);
     j = get_vm(&p, "f-01");
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Running");
-    assert_true(strlen(jstr(j, "properties.status.errorCode")) > 0);
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Running");
+    assert_true(strlen(simtest_jstr(j, "properties.status.errorCode")) > 0);
     cJSON_Delete(j);
     /* The next operation works. */
     power(&p, "f-01", "stop", false);
@@ -632,7 +600,7 @@ static void test_fault_stuckstop(void **state)
     simproc_reply_free(&r);
     assert_string_equal(poll_async(aso, 4), "InProgress");
     cJSON *j = get_vm(&p, "s-01");
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Stopping");
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Stopping");
     cJSON_Delete(j);
     expect_error("POST", u, NULL, 409, "AnotherOperationInProgress", NULL);
     assert_int_equal(simproc_stop(&p), 0);
@@ -751,7 +719,7 @@ static void test_state_file(void **state)
     assert_int_equal(simproc_stop(&p), 0);
     assert_int_equal(simproc_start(&p, args), 0);
     cJSON *j = get_vm(&p, "keep-01");
-    assert_string_equal(jstr(j, "properties.status.powerState"), "Running");
+    assert_string_equal(simtest_jstr(j, "properties.status.powerState"), "Running");
     assert_int_equal(cJSON_GetArraySize(gpus_of(j)), 1);
     cJSON_Delete(j);
     /* The pool came back too: the partition is still taken (15 left of 16). */
@@ -793,11 +761,11 @@ static void test_state_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_vm, setup_empty, stop),
-        cmocka_unit_test_setup_teardown(test_attach_async, setup_empty, stop),
-        cmocka_unit_test_setup_teardown(test_attach_location, setup_empty, stop),
-        cmocka_unit_test_setup_teardown(test_dda, setup_empty, stop),
-        cmocka_unit_test_setup_teardown(test_rules, setup_empty, stop),
+        cmocka_unit_test_setup_teardown(test_create_vm, setup_empty, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_attach_async, setup_empty, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_attach_location, setup_empty, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_dda, setup_empty, simtest_stop),
+        cmocka_unit_test_setup_teardown(test_rules, setup_empty, simtest_stop),
         cmocka_unit_test(test_busy_and_slow_ops),
         cmocka_unit_test(test_faults_http),
         cmocka_unit_test(test_fault_opfail),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model/text.h"
+#include "net/arm.h"
 #include "net/http.h"
 #include "net/loop.h"
 
@@ -165,6 +166,30 @@ static inline void fake_cancel(void *tctx, struct http_call *call)
 }
 
 static const struct http_transport_ops fake_http_ops = {fake_start, fake_cancel};
+
+/* A new loop on the virtual clock (*out_loop) and an ARM client with options o and the static
+ * token "t" (*out_arm) whose transport is f, answering with the n canned replies. GP_OK, or the
+ * first failure with nothing left allocated. The caller frees the client, then the loop. */
+static inline enum gp_status fake_http_arm_open(const struct arm_options *o,
+                                                const struct fake_reply *replies, size_t n,
+                                                struct fake_http *f, struct gp_loop **out_loop,
+                                                struct arm_client **out_arm)
+{
+    struct gp_error err;
+    gp_error_clear(&err);
+    GP_TRY(loop_new(out_loop));
+    loop_use_virtual_clock(*out_loop);
+    enum gp_status st =
+        arm_client_new(*out_loop, o, &arm_static_token_ops, (void *)"t", out_arm, &err);
+    if (st != GP_OK) {
+        loop_free(*out_loop);
+        *out_loop = NULL;
+        return st;
+    }
+    fake_http_init(f, *out_loop, replies, n);
+    arm_client_set_transport(*out_arm, &fake_http_ops, f);
+    return GP_OK;
+}
 
 /* Runs the loop until it has nothing left (virtual clock: no waiting). */
 static inline enum gp_status fake_run(struct gp_loop *l)

@@ -15,30 +15,15 @@
 #include "cli/args.h"
 #include "cli/exitcode.h"
 #include "model/status.h"
+#include "tests/support/testio.h"
 
 #define MAX_ARGS 32
 
 /* Splits line on spaces into argv (argv[0] = "gpup") and parses it. */
 static enum gp_status parse_line(const char *line, struct cli_args *a, struct gp_error *err)
 {
-    static char buf[1024];
     char *argv[MAX_ARGS];
-    int argc = 0;
-    assert_true(strlen(line) < sizeof(buf));
-    memcpy(buf, line, strlen(line) + 1);
-    argv[argc++] = (char *)"gpup";
-    char *p = buf;
-    while (*p) {
-        while (*p == ' ')
-            *p++ = '\0';
-        if (!*p)
-            break;
-        assert_true(argc < MAX_ARGS - 1);
-        argv[argc++] = p;
-        while (*p && *p != ' ')
-            p++;
-    }
-    argv[argc] = NULL;
+    int argc = testio_split_argv(line, argv, MAX_ARGS);
     gp_error_clear(err);
     return cli_args_parse(argc, argv, a, err);
 }
@@ -290,24 +275,6 @@ static void test_hint(void **state)
     free(text);
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    assert_non_null(m);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        assert_int_equal(fwrite(chunk, 1, n, m), n);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    return text;
-}
-
 /* completion/gpup.bash is exactly what the tables generate, and names every command and
  * option; UPDATE_GOLDEN=1 rewrites it. */
 static void test_bash_completion_current(void **state)
@@ -328,7 +295,7 @@ static void test_bash_completion_current(void **state)
         assert_int_equal(fwrite(want, 1, len, f), len);
         assert_int_equal(fclose(f), 0);
     }
-    char *have = read_file(path);
+    char *have = testio_read_file(path);
     if (!have)
         fail_msg("cannot read %s", path);
     if (strcmp(have, want) != 0)
@@ -356,7 +323,7 @@ static void test_man_page_current(void **state)
     const char *src = getenv("GPUP_SRCDIR");
     char path[4096];
     (void)snprintf(path, sizeof(path), "%s/doc/gpup.1", src ? src : ".");
-    char *man = read_file(path);
+    char *man = testio_read_file(path);
     if (!man)
         fail_msg("cannot read %s", path);
     for (int o = 0; o < CLI_OPT_COUNT; o++) {

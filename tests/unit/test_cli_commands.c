@@ -24,6 +24,7 @@
 #include "model/journal.h"
 #include "model/plan.h"
 #include "model/vm.h"
+#include "tests/support/testio.h"
 
 #define SUB "00000000-0000-0000-0000-000000000000"
 #define MACHINE(rg, name)                                                                      \
@@ -181,23 +182,8 @@ struct result {
 /* Runs "gpup LINE" against the fake with stdin text (NULL: empty) and the tty flags. */
 static struct result run(struct fake *f, const char *line, const char *input, bool in_tty)
 {
-    static char buf[1024];
     char *argv[40];
-    int argc = 0;
-    assert_true(strlen(line) < sizeof(buf));
-    memcpy(buf, line, strlen(line) + 1);
-    argv[argc++] = (char *)"gpup";
-    char *p = buf;
-    while (*p) {
-        while (*p == ' ')
-            *p++ = '\0';
-        if (!*p)
-            break;
-        argv[argc++] = p;
-        while (*p && *p != ' ')
-            p++;
-    }
-    argv[argc] = NULL;
+    int argc = testio_split_argv(line, argv, 40);
     struct cli_args a;
     struct gp_error err;
     gp_error_clear(&err);

@@ -12,39 +12,11 @@
 
 #include "model/cluster.h"
 #include "model/text.h"
+#include "tests/support/clusterfix.h"
 
 #define CL_PREFIX "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation"
 #define CL_A CL_PREFIX "/customLocations/a"
 #define CL_B CL_PREFIX "/customLocations/b"
-
-static struct host *add_host(struct cluster *c, const char *name, const char *cl)
-{
-    struct host *h = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*h));
-    assert_non_null(h);
-    c->hosts = h;
-    h = &c->hosts[c->n_hosts++];
-    memset(h, 0, sizeof(*h));
-    h->name = text_dup(name);
-    h->custom_location = text_dup(cl);
-    return h;
-}
-
-static struct host_gpu *add_gpu(struct host *h, const char *id, const char *model,
-                                enum gpu_mode mode, long size, int total, int used)
-{
-    struct host_gpu *g = realloc(h->gpus, (h->n_gpus + 1) * sizeof(*g));
-    assert_non_null(g);
-    h->gpus = g;
-    g = &h->gpus[h->n_gpus++];
-    memset(g, 0, sizeof(*g));
-    g->id = text_dup(id);
-    g->model = text_dup(model);
-    g->mode = mode;
-    g->partition_size_mb = size;
-    g->partitions_total = total;
-    g->partitions_used = used;
-    return g;
-}
 
 static void test_mode_names(void **state)
 {
@@ -68,13 +40,13 @@ static void test_find_and_pool(void **state)
     cluster_init(&c);
     assert_false(c.inventory_known);
     assert_int_equal(c.partition_size_mb_config, -1);
-    struct host *h1 = add_host(&c, "node-01", CL_A);
-    add_gpu(h1, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 1);
-    add_gpu(h1, "gpu-1", "NVIDIA A2", GPU_MODE_DDA, -1, 0, 0);
-    struct host *h2 = add_host(&c, "node-02", CL_A);
-    add_gpu(h2, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 4);
-    struct host *h3 = add_host(&c, "node-09", CL_B);
-    add_gpu(h3, "gpu-0", "NVIDIA A16", GPU_MODE_GPUP, 4096, 8, 0);
+    struct host *h1 = clusterfix_host(&c, "node-01", CL_A);
+    clusterfix_gpu(h1, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 1);
+    clusterfix_gpu(h1, "gpu-1", "NVIDIA A2", GPU_MODE_DDA, -1, 0, 0);
+    struct host *h2 = clusterfix_host(&c, "node-02", CL_A);
+    clusterfix_gpu(h2, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 4);
+    struct host *h3 = clusterfix_host(&c, "node-09", CL_B);
+    clusterfix_gpu(h3, "gpu-0", "NVIDIA A16", GPU_MODE_GPUP, 4096, 8, 0);
 
     assert_ptr_equal(cluster_find_host(&c, "node-02"), &c.hosts[1]);
     assert_null(cluster_find_host(&c, "node-2"));
@@ -112,15 +84,15 @@ static void test_homogeneous(void **state)
     cluster_init(&c);
     assert_true(cluster_is_homogeneous(&c, CL_A, why, sizeof(why))); /* no hosts */
 
-    struct host *h1 = add_host(&c, "node-01", CL_A);
-    add_gpu(h1, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 0);
-    add_gpu(h1, "gpu-1", "NVIDIA L4", GPU_MODE_DDA, -1, 0, 0);
-    add_host(&c, "node-00", CL_A); /* no GPUs: does not count */
-    struct host *h2 = add_host(&c, "node-02", CL_A);
-    add_gpu(h2, "gpu-0", "NVIDIA L4", GPU_MODE_DDA, -1, 0, 0); /* other order, same set */
-    add_gpu(h2, "gpu-1", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 2);
-    struct host *h9 = add_host(&c, "node-09", CL_B);          /* another cluster */
-    add_gpu(h9, "gpu-0", "NVIDIA A16", GPU_MODE_GPUP, 4096, 8, 0);
+    struct host *h1 = clusterfix_host(&c, "node-01", CL_A);
+    clusterfix_gpu(h1, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 0);
+    clusterfix_gpu(h1, "gpu-1", "NVIDIA L4", GPU_MODE_DDA, -1, 0, 0);
+    clusterfix_host(&c, "node-00", CL_A); /* no GPUs: does not count */
+    struct host *h2 = clusterfix_host(&c, "node-02", CL_A);
+    clusterfix_gpu(h2, "gpu-0", "NVIDIA L4", GPU_MODE_DDA, -1, 0, 0); /* other order, same set */
+    clusterfix_gpu(h2, "gpu-1", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 2);
+    struct host *h9 = clusterfix_host(&c, "node-09", CL_B);          /* another cluster */
+    clusterfix_gpu(h9, "gpu-0", "NVIDIA A16", GPU_MODE_GPUP, 4096, 8, 0);
 
     assert_true(cluster_is_homogeneous(&c, CL_A, why, sizeof(why)));
     assert_string_equal(why, "");
@@ -326,11 +298,12 @@ static void test_inventory_to_json(void **state)
     (void)state;
     struct host h = {0};
     h.name = text_dup("node-02");
-    struct host_gpu *g = add_gpu(&h, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 2);
+    struct host_gpu *g = clusterfix_gpu(&h, "gpu-0", "NVIDIA A2", GPU_MODE_GPUP, 3648, 4, 2);
     g->partition_vms = calloc(1, sizeof(char *));
     g->partition_vms[0] = text_dup("vm-017");
     g->n_partition_vms = 1;
-    add_gpu(&h, "gpu-1", "NVIDIA L40", GPU_MODE_DDA, -1, 0, 0)->dda_vm = text_dup("render-1");
+    struct host_gpu *l40 = clusterfix_gpu(&h, "gpu-1", "NVIDIA L40", GPU_MODE_DDA, -1, 0, 0);
+    l40->dda_vm = text_dup("render-1");
 
     char *json = NULL;
     assert_int_equal(host_gpu_to_json(&h, &h.gpus[0], "/x/gpus/gpu-0", &json), GP_OK);

@@ -321,6 +321,25 @@ static void run_loop(struct gp_loop *l, struct run *r)
         assert_int_equal(loop_run_once(l, -1), GP_OK);
 }
 
+/* A new loop on the virtual clock. */
+static struct gp_loop *virtual_loop(void)
+{
+    struct gp_loop *l = NULL;
+    assert_int_equal(loop_new(&l), GP_OK);
+    loop_use_virtual_clock(l);
+    return l;
+}
+
+/* Starts plan p on the fake f, journaling into j, and runs the loop until it is done. */
+static void run_plan(struct gp_loop *l, struct fake *f, struct mem_journal *j,
+                     const struct plan *p, const struct exec_options *o, struct run *r)
+{
+    assert_int_equal(exec_start(l, &fake_ops, f, mem_sink, j, p, o, on_progress, on_done, r,
+                                &r->ex, NULL),
+                     GP_OK);
+    run_loop(l, r);
+}
+
 static bool has_event(const struct run *r, const char *ev)
 {
     for (size_t i = 0; i < r->n_events; i++)
@@ -334,9 +353,7 @@ static bool has_event(const struct run *r, const char *ev)
 static void test_running_vm_attach(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -411,9 +428,7 @@ static void test_running_vm_attach(void **state)
 static void test_stopped_vm_patch_only(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_STOPPED);
     f.desired = &gpu_p;
@@ -424,10 +439,7 @@ static void test_stopped_vm_patch_only(void **state)
     struct mem_journal j = {.len = 0, .fake = &f};
     struct run r = {.done = false, .free_in_done = true};
     struct exec_options o = opts();
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_OK);
     assert_int_equal(f.calls[STEP_STOP] + f.calls[STEP_START], 0);
     assert_int_equal(f.calls[STEP_PATCH_GPUS], 1);
@@ -472,9 +484,7 @@ static void test_failure_at_each_step(void **state)
          "vm-017 is Stopped; the GPU change is applied"},
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        struct gp_loop *l;
-        assert_int_equal(loop_new(&l), GP_OK);
-        loop_use_virtual_clock(l);
+        struct gp_loop *l = virtual_loop();
         struct fake f;
         fake_init(&f, l, POWER_RUNNING);
         f.desired = &gpu_p;
@@ -486,10 +496,7 @@ static void test_failure_at_each_step(void **state)
         struct run r = {.done = false};
         struct exec_options o = opts();
         o.op_id = "op-f";
-        assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done,
-                                    &r, &r.ex, NULL),
-                         GP_OK);
-        run_loop(l, &r);
+        run_plan(l, &f, &j, &p, &o, &r);
         const struct exec_result *res = &r.result;
         assert_int_equal(res->status, GP_E_HTTP);
         assert_string_equal(res->err.message, cases[c].message);
@@ -535,9 +542,7 @@ static void test_failure_at_each_step(void **state)
 static void test_stale_view_refused(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_STOPPED);
     f.desired = &gpu_p;
@@ -548,10 +553,7 @@ static void test_stale_view_refused(void **state)
     struct mem_journal j = {.len = 0, .fake = &f};
     struct run r = {.done = false};
     struct exec_options o = opts();
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_E_FAILED);
     assert_string_equal(r.result.err.message,
                         "step 1/1 PATCH vm-017: vm-017 is Running, but the service changes GPUs "
@@ -567,10 +569,7 @@ static void test_stale_view_refused(void **state)
     static const struct vm_gpu dda = {GPU_ASSIGN_DDA, (char *)"GpuDDA", -1, (char *)"NVIDIA A2"};
     set_gpus(&f.vm, &dda, 1);
     struct run r2 = {.done = false};
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done,
-                                &r2, &r2.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r2);
+    run_plan(l, &f, &j, &p, &o, &r2);
     assert_int_equal(r2.result.status, GP_E_FAILED);
     assert_non_null(strstr(r2.result.err.message, "the GPUs of vm-017 changed since the plan "
                                                   "(now DDA NVIDIA A2), so nothing was sent"));
@@ -586,9 +585,7 @@ static void test_stale_view_refused(void **state)
 static void test_skip_and_settle(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -601,10 +598,7 @@ static void test_skip_and_settle(void **state)
     struct mem_journal j = {.len = 0, .fake = &f};
     struct run r = {.done = false};
     struct exec_options o = opts();
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_OK);
     assert_int_equal(f.calls[STEP_STOP], 0);
     assert_int_equal(f.calls[STEP_PATCH_GPUS], 1);
@@ -628,10 +622,7 @@ static void test_skip_and_settle(void **state)
     assert_int_equal(plan_build_power(&f.vm, STEP_STOP, &popt, &p2, NULL), GP_OK);
     unsigned before = fake_requests(&f);
     struct run r2 = {.done = false};
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p2, &o, on_progress, on_done,
-                                &r2, &r2.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r2);
+    run_plan(l, &f, &j, &p2, &o, &r2);
     assert_int_equal(r2.result.status, GP_E_TIMEOUT);
     assert_string_equal(r2.result.err.message, "step 1/1 POST vm-017: vm-017 is still Starting / "
                                                "InProgress; nothing was sent");
@@ -648,9 +639,7 @@ static void test_skip_and_settle(void **state)
 static void test_unreadable_after_failure(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -662,10 +651,7 @@ static void test_unreadable_after_failure(void **state)
     struct mem_journal j = {.len = 0, .fake = &f};
     struct run r = {.done = false};
     struct exec_options o = opts();
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_E_HTTP);
     assert_int_equal(r.result.power, POWER_UNKNOWN);
     assert_true(r.result.partial);
@@ -681,9 +667,7 @@ static void test_unreadable_after_failure(void **state)
 static void test_journal_failure_sends_nothing(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -721,9 +705,7 @@ static void test_journal_failure_sends_nothing(void **state)
 static void test_lock_busy(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     struct plan p;
@@ -766,9 +748,7 @@ static void do_cancel(void *arg)
 static void test_interrupt_leaves_unfinished(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -810,9 +790,7 @@ static void test_resume_after_kill_at_each_record(void **state)
 {
     (void)state;
     /* The reference run and the service's state at each record. */
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -823,10 +801,7 @@ static void test_resume_after_kill_at_each_record(void **state)
     struct run r = {.done = false};
     struct exec_options o = opts();
     o.op_id = "op-kill";
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &ref, &p, &o, on_progress, on_done,
-                                &r, &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &ref, &p, &o, &r);
     assert_int_equal(r.result.status, GP_OK);
     exec_free(r.ex);
     assert_int_equal(ref.n, 8);
@@ -897,9 +872,7 @@ static void test_resume_after_kill_at_each_record(void **state)
 static void test_resume_failed_retries_failed_step(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -910,10 +883,7 @@ static void test_resume_failed_retries_failed_step(void **state)
     struct mem_journal j = {.len = 0, .fake = &f};
     struct run r = {.done = false};
     struct exec_options o = opts();
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_E_HTTP);
     exec_free(r.ex);
     f.fail_kind = -1;
@@ -945,9 +915,7 @@ static void test_resume_failed_retries_failed_step(void **state)
 static void test_abandon(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     f.desired = &gpu_p;
@@ -959,10 +927,7 @@ static void test_abandon(void **state)
     struct run r = {.done = false};
     struct exec_options o = opts();
     o.op_id = "op-ab";
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     exec_free(r.ex);
     assert_int_equal(exec_journal_abandon(mem_sink, &j, "op-ab", 5000, NULL), GP_OK);
     struct journal_ops ops;
@@ -987,9 +952,7 @@ static void test_abandon(void **state)
 static void test_restart_resume(void **state)
 {
     (void)state;
-    struct gp_loop *l;
-    assert_int_equal(loop_new(&l), GP_OK);
-    loop_use_virtual_clock(l);
+    struct gp_loop *l = virtual_loop();
     struct fake f;
     fake_init(&f, l, POWER_RUNNING);
     struct plan p;
@@ -999,10 +962,7 @@ static void test_restart_resume(void **state)
     struct run r = {.done = false};
     struct exec_options o = opts();
     o.op_id = "op-rs";
-    assert_int_equal(exec_start(l, &fake_ops, &f, mem_sink, &j, &p, &o, on_progress, on_done, &r,
-                                &r.ex, NULL),
-                     GP_OK);
-    run_loop(l, &r);
+    run_plan(l, &f, &j, &p, &o, &r);
     assert_int_equal(r.result.status, GP_OK);
     assert_int_equal(f.calls[STEP_RESTART], 1); /* a running VM is restarted when asked */
     exec_free(r.ex);

@@ -28,61 +28,27 @@
 #include "tui/overview.h"
 #include "tui/ops.h"
 #include "tui/term.h"
+#include "tests/support/screens.h"
 
-#define SUB "00000000-0000-0000-0000-000000000000"
+#define SUB SCREENS_SUB
 #define WALL_START 1764062000 /* 2025-11-25 09:13:20 UTC */
 #define GET_MS 400u
 #define STEP_MS 6000u
 
-struct fixture_vm {
-    const char *name, *host, *power;
-    int cpus, mem;
-    const char *gpus;
-};
-
 #define GPU_P "[{\"assignmentType\": \"GpuP\", \"partitionSizeMB\": 3648}]"
 
+#define UBUNTU "ubuntu-22.04"
+
 /* Sorted by name, as the home list shows them. */
-static const struct fixture_vm fleet[] = {
-    {"vm-001", "node-02", "Running", 4, 16384, NULL},  /* node-02: no partition left */
-    {"vm-017", "node-01", "Running", 8, 32768, NULL},  /* the operator's VM */
-    {"vm-018", "node-01", "Stopped", 8, 32768, GPU_P}, /* has a partition */
+static const struct screens_vm fleet[] = {
+    /* node-02: no partition left */
+    {"vm-001", "ml-rg", "node-02", "Running", "Succeeded", 4, 16384, NULL, UBUNTU},
+    /* the operator's VM */
+    {"vm-017", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, NULL, UBUNTU},
+    /* has a partition */
+    {"vm-018", "ml-rg", "node-01", "Stopped", "Succeeded", 8, 32768, GPU_P, UBUNTU},
 };
 #define FLEET_N (sizeof(fleet) / sizeof(fleet[0]))
-
-static char *fleet_page(void)
-{
-    struct gp_buf b;
-    gp_buf_init(&b, 1u << 20);
-    assert_int_equal(gp_buf_append_str(&b, "{\"value\": ["), GP_OK);
-    for (size_t i = 0; i < FLEET_N; i++) {
-        const struct fixture_vm *f = &fleet[i];
-        char gpus[256] = "";
-        if (f->gpus)
-            snprintf(gpus, sizeof(gpus), ", \"virtualMachineGPUs\": %s", f->gpus);
-        assert_int_equal(
-            gp_buf_printf(&b,
-                          "%s{\"id\": \"/subscriptions/" SUB "/resourceGroups/ml-rg/providers/"
-                          "Microsoft.HybridCompute/machines/%s/providers/"
-                          "Microsoft.AzureStackHCI/virtualMachineInstances/default\","
-                          " \"extendedLocation\": {\"type\": \"CustomLocation\", \"name\":"
-                          " \"/subscriptions/" SUB "/resourceGroups/ml-rg/providers/"
-                          "Microsoft.ExtendedLocation/customLocations/cl-seattle\"},"
-                          " \"properties\": {\"hardwareProfile\": {\"vmSize\": \"Custom\","
-                          " \"processors\": %d, \"memoryMB\": %d%s},"
-                          " \"osProfile\": {\"computerName\": \"%s\"},"
-                          " \"storageProfile\": {\"imageReference\": {\"id\": \"/subscriptions/"
-                          SUB "/resourceGroups/ml-rg/providers/Microsoft.AzureStackHCI/"
-                          "galleryImages/ubuntu-22.04\"}},"
-                          " \"hostNodeName\": \"%s\", \"provisioningState\": \"Succeeded\","
-                          " \"status\": {\"powerState\": \"%s\"}}}",
-                          i ? ", " : "", f->name, f->cpus, f->mem, gpus, f->name, f->host,
-                          f->power),
-            GP_OK);
-    }
-    assert_int_equal(gp_buf_append_str(&b, "]}"), GP_OK);
-    return gp_buf_take(&b, NULL);
-}
 
 /* --- the cluster: node-01 has partitions free, node-02 has none ------------------------- */
 
@@ -273,18 +239,14 @@ static void console_start(struct console *c, bool readonly)
     memset(c, 0, sizeof(*c));
     gp_buf_init(&c->journal, 1u << 20);
     alarm(30);
-    assert_int_equal(loop_new(&c->loop), GP_OK);
-    loop_use_virtual_clock(c->loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = readonly,
-                            .profile = "lab", .endpoint = "http://127.0.0.1:8443"};
+    c->app = screens_app_new(&c->loop, NULL, readonly);
     struct gp_error err;
     gp_error_clear(&err);
-    assert_int_equal(app_new(&opts, c->loop, &c->app, &err), GP_OK);
     c->ops = ops_new(c->app, c->loop);
     assert_non_null(c->ops);
     c->fake.loop = c->loop;
     c->fake.fail_kind = -1;
-    char *page = fleet_page();
+    char *page = screens_fleet_page(fleet, FLEET_N);
     char *next = NULL;
     assert_int_equal(vm_list_from_json(page, strlen(page), &c->fake.vms, &c->fake.n, &next,
                                        NULL, &err),
@@ -322,28 +284,9 @@ static void keys(struct console *c, const char *spec)
 {
     const char *p = spec;
     while (*p) {
-        size_t len = 1;
-        if (*p == '<') {
-            const char *gt = strchr(p, '>');
-            assert_non_null(gt);
-            len = (size_t)(gt - p) + 1;
-        }
-        char one[KEYMAP_SPEC_MAX];
-        assert_true(len < sizeof(one));
-        memcpy(one, p, len);
-        one[len] = '\0';
-        int key = 0;
-        struct gp_error err;
-        gp_error_clear(&err);
-        if (keymap_parse_key(one, &key, &err) != GP_OK) {
-            if (len != 1)
-                fail_msg("%s", err.message); /* a character with no spec of its own: ' ' */
-            key = (unsigned char)one[0];
-        }
-        app_key(c->app, key);
+        app_key(c->app, screens_next_key(&p));
         loop_wakeup(c->loop);
         pump(c, 1);
-        p += len;
     }
 }
 
@@ -355,19 +298,6 @@ static void run_until_idle(struct console *c)
     assert_int_equal(loop_next_timer_ms(c->loop), -1);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1u << 16);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1u << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static char *dump(struct console *c, const char *name)
 {
     char path[128];
@@ -377,37 +307,17 @@ static char *dump(struct console *c, const char *name)
     loop_wakeup(c->loop);
     pump(c, 1);
     assert_int_equal(app_dump_screen(c->app, path, &err), GP_OK);
-    char *got = slurp(path);
+    char *got = screens_slurp(path);
     assert_non_null(got);
     return got;
 }
 
 static void golden(struct console *c, const char *name)
 {
-    char *got = dump(c, name);
-    char path[128], gold[512];
+    free(dump(c, name));
+    char path[128];
     snprintf(path, sizeof(path), "%s/%s.txt", tmpdir, name);
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(gold, sizeof(gold), "%s/tests/screens/%s.txt", src ? src : ".", name);
-    const char *update = getenv("UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(gold, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        assert_int_equal(fclose(f), 0);
-    }
-    char *want = slurp(gold);
-    if (!want || strcmp(want, got) != 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", gold, path);
-        if (system(cmd) == -1)
-            print_error("cannot run diff\n");
-        free(want);
-        free(got);
-        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
-    }
-    free(want);
-    free(got);
+    screens_compare_golden(name, path);
 }
 
 static bool screen_has(struct console *c, const char *text)
@@ -754,28 +664,13 @@ static void test_osc52_and_pretty(void **state)
 static int setup_all(void **state)
 {
     (void)state;
-    setenv("LINES", "24", 1);
-    setenv("COLUMNS", "80", 1);
-    setenv("TERM", "xterm-256color", 1);
-    setenv("TZ", "UTC", 1);
-    setenv("LANG", "C.UTF-8", 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("HOME", "/nonexistent", 1);
-    unsetenv("GPUP_SCRIPT");
-    unsetenv("NO_COLOR");
-    tzset();
-    if (!setlocale(LC_ALL, ""))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-flow-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return screens_setup(tmpdir, sizeof(tmpdir), "flow");
 }
 
 static int teardown_all(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return screens_teardown(tmpdir);
 }
 
 int main(void)

@@ -63,14 +63,8 @@ struct env {
 static void env_open(struct env *e, const struct fake_reply *replies, size_t n)
 {
     memset(e, 0, sizeof(*e));
-    assert_int_equal(loop_new(&e->loop), GP_OK);
-    loop_use_virtual_clock(e->loop);
     struct arm_options o = {.endpoint = EP};
-    struct gp_error err;
-    assert_int_equal(
-        arm_client_new(e->loop, &o, &arm_static_token_ops, (void *)"t", &e->arm, &err), GP_OK);
-    fake_http_init(&e->fake, e->loop, replies, n);
-    arm_client_set_transport(e->arm, &fake_http_ops, &e->fake);
+    assert_int_equal(fake_http_arm_open(&o, replies, n, &e->fake, &e->loop, &e->arm), GP_OK);
 }
 
 static void env_close(struct env *e)

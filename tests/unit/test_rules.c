@@ -14,6 +14,7 @@
 #include "model/rules.h"
 #include "model/text.h"
 #include "model/vm.h"
+#include "tests/support/clusterfix.h"
 
 #define CL                                                                                     \
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ExtendedLocation/customLocations/"     \
@@ -32,31 +33,14 @@ struct fixture {
 
 static struct host *add_host(struct cluster *c, const char *name)
 {
-    struct host *h = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*h));
-    assert_non_null(h);
-    c->hosts = h;
-    h = &c->hosts[c->n_hosts++];
-    memset(h, 0, sizeof(*h));
-    h->name = text_dup(name);
-    h->custom_location = text_dup(CL);
-    return h;
+    return clusterfix_host(c, name, CL);
 }
 
 static struct host_gpu *add_gpu(struct host *h, const char *model, enum gpu_mode mode, int total,
                                 int used)
 {
-    struct host_gpu *g = realloc(h->gpus, (h->n_gpus + 1) * sizeof(*g));
-    assert_non_null(g);
-    h->gpus = g;
-    g = &h->gpus[h->n_gpus++];
-    memset(g, 0, sizeof(*g));
-    g->id = text_dup(h->n_gpus == 1 ? "gpu-0" : "gpu-1");
-    g->model = text_dup(model);
-    g->mode = mode;
-    g->partition_size_mb = mode == GPU_MODE_GPUP ? 3648 : -1;
-    g->partitions_total = total;
-    g->partitions_used = used;
-    return g;
+    return clusterfix_gpu(h, h->n_gpus == 0 ? "gpu-0" : "gpu-1", model, mode,
+                          mode == GPU_MODE_GPUP ? 3648 : -1, total, used);
 }
 
 /* vm-017 on node-02, Running, no GPU; a homogeneous two-node cluster with A2s in GPU-P mode

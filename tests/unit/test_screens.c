@@ -30,15 +30,10 @@
 #include "tui/term.h"
 #include "model/vmtable.h"
 #include "tui/vmlist.h"
+#include "tests/support/screens.h"
 
-#define SUB "00000000-0000-0000-0000-000000000000"
+#define SUB SCREENS_SUB
 #define REFRESHED_AT 1764062000 /* 2025-11-25 09:13:20 UTC */
-
-struct fixture_vm {
-    const char *name, *rg, *host, *power, *prov;
-    int cpus, mem;
-    const char *gpus; /* virtualMachineGPUs JSON, or NULL */
-};
 
 #define GPUP_P "[{\"assignmentType\": \"GpuP\", \"partitionSizeMB\": 3648}]"
 #define GPU_DDA "[{\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A2\"}]"
@@ -46,80 +41,39 @@ struct fixture_vm {
     "[{\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A16\"},"                          \
     " {\"assignmentType\": \"GpuDDA\", \"gpuName\": \"NVIDIA A16\"}]"
 
-static const struct fixture_vm fleet[] = {
-    {"train-01", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P},
-    {"train-02", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P},
-    {"train-03", "ml-rg", "node-02", "Stopped", "Succeeded", 8, 32768, GPUP_P},
-    {"train-04", "ml-rg", "node-02", "Running", "Succeeded", 16, 65536, GPU_DDA},
-    {"infer-01", "ml-rg", "node-03", "Running", "Succeeded", 4, 16384, GPUP_P},
-    {"infer-02", "ml-rg", "node-03", "Deallocated", "Succeeded", 4, 16384, NULL},
-    {"render-01", "media-rg", "node-04", "Running", "Succeeded", 32, 131072, GPU_DDA2},
-    {"render-02", "media-rg", "node-04", "Starting", "InProgress", 32, 131072, NULL},
-    {"web-01", "web-rg", "node-01", "Running", "Succeeded", 2, 4096, NULL},
-    {"web-02", "web-rg", "node-02", "Running", "Succeeded", 2, 4096, NULL},
-    {"web-03", "web-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL},
-    {"web-10", "web-rg", "node-04", "Stopped", "Succeeded", 2, 4096, NULL},
-    {"db-01", "data-rg", "node-01", "Running", "Succeeded", 8, 65536, NULL},
-    {"db-02", "data-rg", "node-02", "Running", "Failed", 8, 65536, NULL},
-    {"cache-01", "data-rg", "node-03", "Running", "Succeeded", 4, 8192, NULL},
-    {"etl-01", "data-rg", "node-04", "Stopped", "Succeeded", 8, 16384, "[]"},
-    {"jump-01", "ops-rg", NULL, "Running", "Succeeded", 1, 2048, NULL},
-    {"build-01", "ops-rg", "node-01", "Running", "Succeeded", 16, 32768, NULL},
-    {"build-02", "ops-rg", "node-02", "Stopping", "InProgress", 16, 32768, NULL},
-    {"monitor-01", "ops-rg", "node-03", "Running", "Succeeded", 2, 3000, NULL},
-    {"vdi-01", "vdi-rg", "node-01", "Running", "Succeeded", 4, 8192, GPUP_P},
-    {"vdi-02", "vdi-rg", "node-02", "Running", "Succeeded", 4, 8192, GPUP_P},
-    {"vdi-03", "vdi-rg", "node-03", "Stopped", "Succeeded", 4, 8192, GPUP_P},
-    {"vdi-04", "vdi-rg", "node-04", "Deallocated", "Succeeded", 4, 8192, NULL},
-    {"lab-a", "lab-rg", "node-01", "Paused", "Succeeded", 2, 4096, NULL},
-    {"lab-b", "lab-rg", "node-02", "Running", "Accepted", 2, 4096, NULL},
-    {"lab-\x1b[31mred", "lab-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL},
-    {"sim-gpu-01", "sim-rg", "node-04", "Running", "Succeeded", 8, 16384, GPUP_P},
-    {"sim-gpu-02", "sim-rg", "node-04", "Saved", "Succeeded", 8, 16384, GPUP_P},
-    {"archive-01", "ops-rg", "node-01", "Deallocated", "Succeeded", 1, 1024, NULL},
+static const struct screens_vm fleet[] = {
+    {"train-01", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P, NULL},
+    {"train-02", "ml-rg", "node-01", "Running", "Succeeded", 8, 32768, GPUP_P, NULL},
+    {"train-03", "ml-rg", "node-02", "Stopped", "Succeeded", 8, 32768, GPUP_P, NULL},
+    {"train-04", "ml-rg", "node-02", "Running", "Succeeded", 16, 65536, GPU_DDA, NULL},
+    {"infer-01", "ml-rg", "node-03", "Running", "Succeeded", 4, 16384, GPUP_P, NULL},
+    {"infer-02", "ml-rg", "node-03", "Deallocated", "Succeeded", 4, 16384, NULL, NULL},
+    {"render-01", "media-rg", "node-04", "Running", "Succeeded", 32, 131072, GPU_DDA2, NULL},
+    {"render-02", "media-rg", "node-04", "Starting", "InProgress", 32, 131072, NULL, NULL},
+    {"web-01", "web-rg", "node-01", "Running", "Succeeded", 2, 4096, NULL, NULL},
+    {"web-02", "web-rg", "node-02", "Running", "Succeeded", 2, 4096, NULL, NULL},
+    {"web-03", "web-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL, NULL},
+    {"web-10", "web-rg", "node-04", "Stopped", "Succeeded", 2, 4096, NULL, NULL},
+    {"db-01", "data-rg", "node-01", "Running", "Succeeded", 8, 65536, NULL, NULL},
+    {"db-02", "data-rg", "node-02", "Running", "Failed", 8, 65536, NULL, NULL},
+    {"cache-01", "data-rg", "node-03", "Running", "Succeeded", 4, 8192, NULL, NULL},
+    {"etl-01", "data-rg", "node-04", "Stopped", "Succeeded", 8, 16384, "[]", NULL},
+    {"jump-01", "ops-rg", NULL, "Running", "Succeeded", 1, 2048, NULL, NULL},
+    {"build-01", "ops-rg", "node-01", "Running", "Succeeded", 16, 32768, NULL, NULL},
+    {"build-02", "ops-rg", "node-02", "Stopping", "InProgress", 16, 32768, NULL, NULL},
+    {"monitor-01", "ops-rg", "node-03", "Running", "Succeeded", 2, 3000, NULL, NULL},
+    {"vdi-01", "vdi-rg", "node-01", "Running", "Succeeded", 4, 8192, GPUP_P, NULL},
+    {"vdi-02", "vdi-rg", "node-02", "Running", "Succeeded", 4, 8192, GPUP_P, NULL},
+    {"vdi-03", "vdi-rg", "node-03", "Stopped", "Succeeded", 4, 8192, GPUP_P, NULL},
+    {"vdi-04", "vdi-rg", "node-04", "Deallocated", "Succeeded", 4, 8192, NULL, NULL},
+    {"lab-a", "lab-rg", "node-01", "Paused", "Succeeded", 2, 4096, NULL, NULL},
+    {"lab-b", "lab-rg", "node-02", "Running", "Accepted", 2, 4096, NULL, NULL},
+    {"lab-\x1b[31mred", "lab-rg", "node-03", "Running", "Succeeded", 2, 4096, NULL, NULL},
+    {"sim-gpu-01", "sim-rg", "node-04", "Running", "Succeeded", 8, 16384, GPUP_P, NULL},
+    {"sim-gpu-02", "sim-rg", "node-04", "Saved", "Succeeded", 8, 16384, GPUP_P, NULL},
+    {"archive-01", "ops-rg", "node-01", "Deallocated", "Succeeded", 1, 1024, NULL, NULL},
 };
 #define FLEET_N (sizeof(fleet) / sizeof(fleet[0]))
-
-/* One ARM list page with the whole fleet. */
-static char *fleet_page(void)
-{
-    struct gp_buf b;
-    gp_buf_init(&b, 1u << 20);
-    assert_int_equal(gp_buf_append_str(&b, "{\"value\": ["), GP_OK);
-    for (size_t i = 0; i < FLEET_N; i++) {
-        const struct fixture_vm *f = &fleet[i];
-        char name[64];
-        /* JSON-escape the one control character the fixture holds. */
-        const char *esc = strchr(f->name, '\x1b');
-        if (esc)
-            snprintf(name, sizeof(name), "%.*s\\u001b%s", (int)(esc - f->name), f->name, esc + 1);
-        else
-            snprintf(name, sizeof(name), "%s", f->name);
-        char host[64] = "";
-        if (f->host)
-            snprintf(host, sizeof(host), "\"hostNodeName\": \"%s\", ", f->host);
-        char gpus[512] = "";
-        if (f->gpus)
-            snprintf(gpus, sizeof(gpus), ", \"virtualMachineGPUs\": %s", f->gpus);
-        assert_int_equal(
-            gp_buf_printf(&b,
-                          "%s{\"id\": \"/subscriptions/" SUB "/resourceGroups/%s/providers/"
-                          "Microsoft.HybridCompute/machines/%s/providers/"
-                          "Microsoft.AzureStackHCI/virtualMachineInstances/default\","
-                          " \"extendedLocation\": {\"type\": \"CustomLocation\", \"name\":"
-                          " \"/subscriptions/" SUB "/resourceGroups/%s/providers/"
-                          "Microsoft.ExtendedLocation/customLocations/cl-seattle\"},"
-                          " \"properties\": {\"hardwareProfile\": {\"vmSize\": \"Custom\","
-                          " \"processors\": %d, \"memoryMB\": %d%s}, %s"
-                          "\"provisioningState\": \"%s\","
-                          " \"status\": {\"powerState\": \"%s\"}}}",
-                          i ? ", " : "", f->rg, name, f->rg, f->cpus, f->mem, gpus, host,
-                          f->prov, f->power),
-            GP_OK);
-    }
-    assert_int_equal(gp_buf_append_str(&b, "]}"), GP_OK);
-    return gp_buf_take(&b, NULL);
-}
 
 static char tmpdir[64];
 static pid_t running_sim = -1; /* stopped by teardown_all when a test failed midway */
@@ -127,20 +81,7 @@ static pid_t running_sim = -1; /* stopped by teardown_all when a test failed mid
 static int setup_all(void **state)
 {
     (void)state;
-    setenv("LINES", "24", 1);
-    setenv("COLUMNS", "80", 1);
-    setenv("TERM", "xterm-256color", 1);
-    setenv("TZ", "UTC", 1);
-    setenv("LANG", "C.UTF-8", 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("HOME", "/nonexistent", 1);
-    unsetenv("GPUP_SCRIPT");
-    unsetenv("NO_COLOR");
-    tzset();
-    if (!setlocale(LC_ALL, ""))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-screens-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return screens_setup(tmpdir, sizeof(tmpdir), "screens");
 }
 
 static int teardown_all(void **state)
@@ -151,22 +92,7 @@ static int teardown_all(void **state)
         while (waitpid(running_sim, NULL, 0) < 0 && errno == EINTR)
             ;
     }
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1u << 16);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1u << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    return screens_teardown(tmpdir);
 }
 
 /* A stand-in for the VM overview (later work): its breadcrumb is the VM's name. */
@@ -230,18 +156,12 @@ static const char *id_of(struct app *app, const char *name)
 static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
 {
     struct gp_loop *loop = NULL;
-    assert_int_equal(loop_new(&loop), GP_OK);
-    loop_use_virtual_clock(loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .readonly = r->readonly,
-                            .profile = "lab", .endpoint = "http://127.0.0.1:8443",
-                            .script = script};
-    struct app *app = NULL;
+    struct app *app = screens_app_new(&loop, script, r->readonly);
     struct gp_error err;
     gp_error_clear(&err);
-    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
     app_set_open_vm(app, open_stub, &r->opened);
 
-    char *page = fleet_page();
+    char *page = screens_fleet_page(fleet, FLEET_N);
     struct vm *vms = NULL;
     size_t n = 0, skipped = 0;
     char *next = NULL;
@@ -275,10 +195,8 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
 static void run_screen(const char *name, struct run *r)
 {
     alarm(30);
-    char dump[128], golden[512], script[1024];
+    char dump[128], script[1024];
     snprintf(dump, sizeof(dump), "%s/%s.txt", tmpdir, name);
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
     snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", r->keys, dump);
 
     struct gp_loop *loop = NULL;
@@ -292,27 +210,7 @@ static void run_screen(const char *name, struct run *r)
     if (st != GP_OK)
         fail_msg("app_run: %s", err.message);
 
-    char *got = slurp(dump);
-    assert_non_null(got);
-    const char *update = getenv("UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(golden, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        assert_int_equal(fclose(f), 0);
-    }
-    char *want = slurp(golden);
-    if (!want || strcmp(want, got) != 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
-        if (system(cmd) == -1)
-            print_error("cannot run diff\n");
-        free(want);
-        free(got);
-        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
-    }
-    free(want);
-    free(got);
+    screens_compare_golden(name, dump);
 }
 
 static void run_keys(const char *name, const char *keys, bool readonly)
@@ -490,7 +388,7 @@ static void test_remapped_keys(void **state)
     struct app_opts opts = {.no_display = true, .keymap = &km, .script = "nn\nq\n<C-q>\nj\n"};
     struct app *app = NULL;
     assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
-    char *page = fleet_page();
+    char *page = screens_fleet_page(fleet, FLEET_N);
     struct vm *vms = NULL;
     size_t n = 0;
     char *next = NULL;
@@ -639,7 +537,7 @@ static void test_fleet_source(void **state)
     for (int i = 0; i < 2; i++) {
         char path[160];
         snprintf(path, sizeof(path), i ? "%s.2" : "%s", dump);
-        char *got = slurp(path);
+        char *got = screens_slurp(path);
         assert_non_null(got);
         if (!strstr(got, "24 VMs") || strstr(got, "loading") || !strstr(got, "updated "))
             fail_msg("unexpected screen:\n%s", got);

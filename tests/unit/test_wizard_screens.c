@@ -29,8 +29,10 @@
 #include "tui/hosts.h"
 #include "tui/ops.h"
 #include "tui/wizard.h"
+#include "tests/support/clusterfix.h"
+#include "tests/support/screens.h"
 
-#define SUB "00000000-0000-0000-0000-000000000000"
+#define SUB SCREENS_SUB
 #define CL_ID(name)                                                                            \
     "/subscriptions/" SUB "/resourceGroups/infra-rg/providers/Microsoft.ExtendedLocation/"     \
     "customLocations/" name
@@ -40,70 +42,13 @@ static char tmpdir[64];
 static int setup_all(void **state)
 {
     (void)state;
-    setenv("LINES", "24", 1);
-    setenv("COLUMNS", "80", 1);
-    setenv("TERM", "xterm-256color", 1);
-    setenv("TZ", "UTC", 1);
-    setenv("LANG", "C.UTF-8", 1);
-    setenv("LC_ALL", "C.UTF-8", 1);
-    setenv("HOME", "/nonexistent", 1);
-    unsetenv("GPUP_SCRIPT");
-    unsetenv("NO_COLOR");
-    tzset();
-    if (!setlocale(LC_ALL, ""))
-        return -1;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/gpup-wizard-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return screens_setup(tmpdir, sizeof(tmpdir), "wizard");
 }
 
 static int teardown_all(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = malloc(1u << 16);
-    assert_non_null(buf);
-    size_t n = fread(buf, 1, (1u << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-/* Diffs the dump with tests/screens/NAME.txt (UPDATE_GOLDEN=1 rewrites the golden). */
-static void compare_golden(const char *name, const char *dump)
-{
-    char golden[512];
-    const char *src = getenv("GPUP_SRCDIR");
-    snprintf(golden, sizeof(golden), "%s/tests/screens/%s.txt", src ? src : ".", name);
-    char *got = slurp(dump);
-    assert_non_null(got);
-    const char *update = getenv("UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        FILE *f = fopen(golden, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        assert_int_equal(fclose(f), 0);
-    }
-    char *want = slurp(golden);
-    if (!want || strcmp(want, got) != 0) {
-        char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", golden, dump);
-        if (system(cmd) == -1)
-            print_error("cannot run diff\n");
-        free(want);
-        free(got);
-        fail_msg("screen %s differs from its golden (UPDATE_GOLDEN=1 rewrites it)", name);
-    }
-    free(want);
-    free(got);
+    return screens_teardown(tmpdir);
 }
 
 /* Opens the screen under test on the app before the script runs. */
@@ -119,14 +64,9 @@ static size_t run_screen(const char *name, const char *keys, open_fn open, void 
     snprintf(script, sizeof(script), "%s\n:dump-screen %s\n", keys, dump);
 
     struct gp_loop *loop = NULL;
-    assert_int_equal(loop_new(&loop), GP_OK);
-    loop_use_virtual_clock(loop);
-    struct app_opts opts = {.no_display = true, .use_color = true, .profile = "lab",
-                            .endpoint = "http://127.0.0.1:8443", .script = script};
-    struct app *app = NULL;
+    struct app *app = screens_app_new(&loop, script, false);
     struct gp_error err;
     gp_error_clear(&err);
-    assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
     app_vms_begin(app, true);
     app_vms_done(app, NULL);
     open(app, ctx);
@@ -138,7 +78,7 @@ static size_t run_screen(const char *name, const char *keys, open_fn open, void 
     if (st != GP_OK)
         fail_msg("app_run: %s", err.message);
 
-    compare_golden(name, dump);
+    screens_compare_golden(name, dump);
     return depth;
 }
 
@@ -151,16 +91,10 @@ static char *xdup(const char *s)
     return d;
 }
 
-static void gpu_p(struct host_gpu *g, const char *id, const char *model, int total, int used,
+static void gpu_p(struct host *h, const char *id, const char *model, int total, int used,
                   const char *const *vms, size_t n_vms)
 {
-    memset(g, 0, sizeof(*g));
-    g->id = xdup(id);
-    g->model = xdup(model);
-    g->mode = GPU_MODE_GPUP;
-    g->partition_size_mb = 3648;
-    g->partitions_total = total;
-    g->partitions_used = used;
+    struct host_gpu *g = clusterfix_gpu(h, id, model, GPU_MODE_GPUP, 3648, total, used);
     if (n_vms) {
         g->partition_vms = calloc(n_vms, sizeof(char *));
         assert_non_null(g->partition_vms);
@@ -170,30 +104,10 @@ static void gpu_p(struct host_gpu *g, const char *id, const char *model, int tot
     }
 }
 
-static void gpu_dda(struct host_gpu *g, const char *id, const char *model, const char *vm)
+static void gpu_dda(struct host *h, const char *id, const char *model, const char *vm)
 {
-    memset(g, 0, sizeof(*g));
-    g->id = xdup(id);
-    g->model = xdup(model);
-    g->mode = GPU_MODE_DDA;
-    g->partition_size_mb = -1;
+    struct host_gpu *g = clusterfix_gpu(h, id, model, GPU_MODE_DDA, -1, 0, 0);
     g->dda_vm = vm ? xdup(vm) : NULL;
-}
-
-static void host_add(struct cluster *c, const char *name, const char *cl, size_t n_gpus)
-{
-    struct host *h = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*h));
-    assert_non_null(h);
-    c->hosts = h;
-    h = &c->hosts[c->n_hosts++];
-    memset(h, 0, sizeof(*h));
-    h->name = xdup(name);
-    h->custom_location = xdup(cl);
-    if (n_gpus) {
-        h->gpus = calloc(n_gpus, sizeof(*h->gpus));
-        assert_non_null(h->gpus);
-        h->n_gpus = n_gpus;
-    }
 }
 
 /* Four nodes of cl-seattle, alike (the homogeneous rule): an NVIDIA A2 in GPU-P mode and an
@@ -205,16 +119,16 @@ static void fixture_cluster(struct cluster *c)
     c->partition_size_mb_config = 3648;
     static const char *const n1[] = {"train-01", "train-02"};
     static const char *const n2[] = {"infer-01"};
-    host_add(c, "node-01", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[0].gpus[0], "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
-    gpu_dda(&c->hosts[0].gpus[1], "gpu-1", "NVIDIA A16", "train-04");
-    host_add(c, "node-02", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[1].gpus[0], "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
-    gpu_dda(&c->hosts[1].gpus[1], "gpu-1", "NVIDIA A16", "");
-    host_add(c, "node-03", CL_ID("cl-seattle"), 0);
-    host_add(c, "node-04", CL_ID("cl-seattle"), 2);
-    gpu_p(&c->hosts[3].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
-    gpu_dda(&c->hosts[3].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+    struct host *h = clusterfix_host(c, "node-01", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 2, n1, 2);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", "train-04");
+    h = clusterfix_host(c, "node-02", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 3, n2, 1);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", "");
+    (void)clusterfix_host(c, "node-03", CL_ID("cl-seattle"));
+    h = clusterfix_host(c, "node-04", CL_ID("cl-seattle"));
+    gpu_p(h, "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+    gpu_dda(h, "gpu-1", "NVIDIA A16", NULL);
 }
 
 static void make_vm(struct vm *vm, const char *name, const char *rg, const char *host,
@@ -295,9 +209,9 @@ static void test_hosts_scroll(void **state)
     for (int i = 0; i < 12; i++) {
         char name[16];
         snprintf(name, sizeof(name), "node-%02d", i + 1);
-        host_add(&hc.c, name, CL_ID("cl-seattle"), 2);
-        gpu_p(&hc.c.hosts[i].gpus[0], "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
-        gpu_dda(&hc.c.hosts[i].gpus[1], "gpu-1", "NVIDIA A16", NULL);
+        struct host *h = clusterfix_host(&hc.c, name, CL_ID("cl-seattle"));
+        gpu_p(h, "gpu-0", "NVIDIA A2", 16, 0, NULL, 0);
+        gpu_dda(h, "gpu-1", "NVIDIA A16", NULL);
     }
     run_screen("hosts-end", "<End>", open_hosts, &hc);
     run_screen("hosts-inventory-top", "<End><PgUp><PgUp><PgUp><Down><Up>", open_hosts, &hc);
@@ -680,21 +594,8 @@ static void feed(struct app *app, struct gp_loop *loop, const char *keys)
 {
     const char *p = keys;
     while (*p) {
-        size_t len = 1;
-        if (*p == '<' && strchr(p, '>'))
-            len = (size_t)(strchr(p, '>') - p) + 1;
-        char one[KEYMAP_SPEC_MAX];
-        assert_true(len < sizeof(one));
-        memcpy(one, p, len);
-        one[len] = '\0';
-        int key = 0;
-        struct gp_error err;
-        gp_error_clear(&err);
-        if (keymap_parse_key(one, &key, &err) != GP_OK)
-            key = (unsigned char)one[0];
-        app_key(app, key);
+        app_key(app, screens_next_key(&p));
         assert_int_equal(loop_run_once(loop, 0), GP_OK);
-        p += len;
     }
 }
 
@@ -746,7 +647,7 @@ static void test_wizard_create_progress(void **state)
     free(fake.vmi_body);
     cluster_cleanup(&wc.c);
     alarm(0);
-    compare_golden("wizard-created", dump);
+    screens_compare_golden("wizard-created", dump);
 }
 
 int main(void)
