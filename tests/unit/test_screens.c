@@ -343,6 +343,36 @@ static void test_cursor_repaints_two_lines(void **state)
     loop_free(loop);
 }
 
+/* A reload (r, or ui.refresh_seconds) keeps the operator's place in the list. */
+static void test_reload_keeps_selection(void **state)
+{
+    (void)state;
+    struct run r = {.keys = ""};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    struct vmlist *vl = app_home(app);
+    app_key(app, 'j');
+    app_key(app, 'j');
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
+
+    char *page = screens_fleet_page(fleet, FLEET_N);
+    struct vm *vms = NULL;
+    size_t n = 0;
+    char *next = NULL;
+    struct gp_error err;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    app_vms_begin(app, true);
+    assert_null(vmlist_selected(vl)); /* the rows are gone while the reload runs */
+    assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
+    app_vms_done(app, NULL);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
+    vm_array_free(vms, n);
+    free(page);
+    free(next);
+    app_free(app);
+    loop_free(loop);
+}
+
 static void test_ascii_locale(void **state)
 {
     (void)state;
@@ -559,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_palette),        cmocka_unit_test(test_steps),
         cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_no_display_paints_and_ends),
+        cmocka_unit_test(test_reload_keeps_selection),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
