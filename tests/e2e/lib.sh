@@ -199,3 +199,12 @@ open_vm() {
     keys Enter
     wait_for "Virtual machines > $1"
 }
+# wait_re REGEX [SECONDS]: as wait_for, for an extended regular expression.
+wait_re() {
+    deadline=$(($(date +%s) + ${2:-$E2E_TIMEOUT}))
+    while :; do
+        screen | grep -qE -- "$1" && return 0
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 0.05
+    done
+}
