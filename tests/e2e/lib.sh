@@ -50,11 +50,17 @@ not_ok() {
     echo "not ok - $1"
     if [ -n "$2" ]; then printf '%s\n' "$2" | sed 's/^/#   /'; fi
 }
-# check NAME COMMAND...: one case line from a command's exit status; on failure shows the pane.
+# check NAME COMMAND...: one case line from a command's exit status; on failure shows the pane
+# and ends the script (the steps of a flow depend on the ones before).
 check() {
     name=$1
     shift
-    if "$@"; then ok "$name"; else not_ok "$name" "$(screen)"; fi
+    if "$@"; then
+        ok "$name"
+    else
+        not_ok "$name" "$(screen)"
+        e2e_finish
+    fi
 }
 e2e_finish() {
     echo "$E2E_PASSED passed, $E2E_FAILED failed"
