@@ -72,6 +72,7 @@ e2e_finish() {
 # sets E2E_URL.
 sim_start() {
     : >"$E2E_DIR/sim.log"
+    : >"$E2E_DIR/sim.out"
     "$GPUP_SIM" --listen 127.0.0.1:0 --log "$E2E_DIR/sim.log" --quiet "$@" \
         >"$E2E_DIR/sim.out" 2>"$E2E_DIR/sim.err" &
     E2E_SIM_PID=$!
@@ -99,11 +100,11 @@ sim_vms() {
             | if . == "" then "-" else . end] | @tsv'
 }
 
-# host_free_gpup NODE RG: free GPU-P partitions on a host (sum over its GPUs in GPU-P mode).
-host_free_gpup() {
+# host_gpup NODE RG: "FREE TOTAL" GPU-P partitions on a host (over its GPUs in GPU-P mode).
+host_gpup() {
     curl -s "$E2E_URL/subscriptions/$E2E_SUB/resourceGroups/$2/providers/Microsoft.AzureStackHCI/edgeMachines/$1/gpus?api-version=2026-03-15-preview" |
-        jq '[.value[] | (.properties // .) | select(.gpuMode == "GPU-P")
-             | .partitionDetails.availablePartitions | tonumber] | add // 0'
+        jq -r '[.value[] | (.properties // .) | select(.gpuMode == "GPU-P") | .partitionDetails]
+               | "\([.[].availablePartitions | tonumber] | add // 0) \([.[].totalPartitions | tonumber] | add // 0)"'
 }
 
 # vm_json NAME RG: the VM instance resource.
@@ -181,15 +182,15 @@ wait_until() {
 }
 
 # pick_vm POWER GPUS FREE: prints "name rg" of the first VM (by name) in power state POWER with
-# GPU types GPUS ("-" for none, "GpuP"...) whose host has free GPU-P partitions (FREE=free) or
-# none (FREE=full); prints nothing when no VM fits.
+# GPU types GPUS ("-" for none, "GpuP"...) whose host has free GPU-P partitions (FREE=free), or
+# GPU-P GPUs with no partition free (FREE=full), or anything (any); nothing when no VM fits.
 pick_vm() {
     sim_vms | sort | while IFS='	' read -r name rg host hrg power gpus; do
         [ "$power" = "$1" ] && [ "$gpus" = "$2" ] || continue
-        free=$(host_free_gpup "$host" "$hrg")
+        set -- "$1" "$2" "$3" $(host_gpup "$host" "$hrg")
         case "$3" in
-        free) [ "$free" -gt 0 ] || continue ;;
-        full) [ "$free" -eq 0 ] || continue ;;
+        free) [ "$4" -gt 0 ] || continue ;;
+        full) [ "$4" -eq 0 ] && [ "$5" -gt 0 ] || continue ;;
         *) ;;
         esac
         echo "$name $rg"

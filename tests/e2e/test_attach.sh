@@ -21,7 +21,7 @@ keys z
 check "Size screen shows GPU Setup" wait_for "GPU Setup"
 keys Down Space
 check "choosing GPU Partition marks unsaved changes" wait_for "(•) GPU Partition"
-keys Tab Enter
+keys F2
 check "Review screen shows the rules and the plan" wait_for "Service rules"
 check "capacity rule passed" wait_for "passed   capacity"
 check "plan starts with the stop" wait_for "Stop $vm and wait until Stopped"
