@@ -215,3 +215,5 @@ wait_re() {
         sleep 0.05
     done
 }
+# vm_is NAME RG "POWER GPUS": true when vm_state prints that (for wait_until).
+vm_is() { [ "$(vm_state "$1" "$2")" = "$3" ]; }
