@@ -138,7 +138,7 @@ gpup_start() {
     $E2E_TMUX new-session -d -s "$E2E_SESSION" -x "$cols" -y "$rows" \
         env HOME="$E2E_DIR/home" XDG_STATE_HOME="$E2E_DIR/state" \
         XDG_CONFIG_HOME="$E2E_DIR/config" LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \
-        TZ=UTC GPUP_ENDPOINT="$E2E_URL" GPUP_TOKEN=x GPUP_SUBSCRIPTION="$E2E_SUB" \
+        TZ=UTC ESCDELAY=25 GPUP_ENDPOINT="$E2E_URL" GPUP_TOKEN=x GPUP_SUBSCRIPTION="$E2E_SUB" \
         sh -c "$cmd \"\$@\"" gpup "$GPUP_BIN" "$@"
     $E2E_TMUX set-option -t "$E2E_SESSION" remain-on-exit on >/dev/null 2>&1
 }
