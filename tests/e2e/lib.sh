@@ -129,17 +129,16 @@ sim_log_mutations() {
 }
 
 # gpup_start ARGS...: gpup on the sim in a detached tmux session 100x30 (E2E_COLS/E2E_ROWS),
-# with its own HOME and XDG dirs; E2E_WRAP may hold a shell command line wrapping it ("$@" is
-# gpup and its args), default exec.
+# with its own HOME and XDG dirs; E2E_WRAP may hold the shell script run in the pane, where
+# "$@" is gpup and its args (default: exec "$@").
 gpup_start() {
     cols=${E2E_COLS:-100} rows=${E2E_ROWS:-30}
-    cmd="exec"
-    [ -n "$E2E_WRAP" ] && cmd=$E2E_WRAP
+    cmd=${E2E_WRAP:-'exec "$@"'}
     $E2E_TMUX new-session -d -s "$E2E_SESSION" -x "$cols" -y "$rows" \
         env HOME="$E2E_DIR/home" XDG_STATE_HOME="$E2E_DIR/state" \
         XDG_CONFIG_HOME="$E2E_DIR/config" LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color \
         TZ=UTC ESCDELAY=25 GPUP_ENDPOINT="$E2E_URL" GPUP_TOKEN=x GPUP_SUBSCRIPTION="$E2E_SUB" \
-        sh -c "$cmd \"\$@\"" gpup "$GPUP_BIN" "$@"
+        sh -c "$cmd" gpup "$GPUP_BIN" "$@"
     $E2E_TMUX set-option -t "$E2E_SESSION" remain-on-exit on >/dev/null 2>&1
 }
 gpup_stop() { $E2E_TMUX kill-session -t "$E2E_SESSION" >/dev/null 2>&1; }
@@ -217,3 +216,9 @@ wait_re() {
 }
 # vm_is NAME RG "POWER GPUS": true when vm_state prints that (for wait_until).
 vm_is() { [ "$(vm_state "$1" "$2")" = "$3" ]; }
+# gpup_pid: the pid of gpup in the pane (the pane's process, or its child under E2E_WRAP).
+gpup_pid() {
+    p=$(pane_pid)
+    c=$(pgrep -P "$p" 2>/dev/null | head -n 1)
+    echo "${c:-$p}"
+}
