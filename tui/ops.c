@@ -3,6 +3,7 @@
  * journal tee, operations kept for screens, notifications, status line counts. */
 #include "tui/ops.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,54 @@ void ops_set_context(struct ops *o, const struct cluster *cluster, const struct 
 const struct cluster *ops_cluster(const struct ops *o)
 {
     return o->cluster;
+}
+
+bool ops_cluster_view(const struct cluster *c, const char *custom_location,
+                      struct cluster *out_view)
+{
+    if (!c || !custom_location || !custom_location[0] || c->n_hosts == 0)
+        return false;
+    for (size_t i = 0; i < c->n_hosts; i++)
+        if (c->hosts[i].custom_location && str_ieq(c->hosts[i].custom_location, custom_location))
+            return false;
+    const char *p = strstr(custom_location, "/resourceGroups/");
+    if (!p)
+        p = strstr(custom_location, "/resourcegroups/");
+    if (!p)
+        return false;
+    p += strlen("/resourceGroups/");
+    char rg[128];
+    size_t n = strcspn(p, "/");
+    if (n == 0 || n >= sizeof(rg))
+        return false;
+    memcpy(rg, p, n);
+    rg[n] = '\0';
+    struct host *hosts = calloc(c->n_hosts, sizeof(*hosts));
+    if (!hosts)
+        return false;
+    size_t tagged = 0;
+    for (size_t i = 0; i < c->n_hosts; i++) {
+        hosts[i] = c->hosts[i];
+        if (!hosts[i].custom_location && hosts[i].resource_group &&
+            str_ieq(hosts[i].resource_group, rg)) {
+            hosts[i].custom_location = (char *)(uintptr_t)custom_location;
+            tagged++;
+        }
+    }
+    if (tagged == 0) {
+        free(hosts);
+        return false;
+    }
+    *out_view = *c;
+    out_view->hosts = hosts;
+    return true;
+}
+
+void ops_cluster_view_free(struct cluster *view)
+{
+    free(view->hosts); /* the hosts' strings are borrowed */
+    view->hosts = NULL;
+    view->n_hosts = 0;
 }
 
 const struct plan_options *ops_plan_options(const struct ops *o)

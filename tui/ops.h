@@ -106,6 +106,14 @@ void ops_set_client(struct ops *o, const struct exec_client_ops *client_ops, voi
 void ops_set_context(struct ops *o, const struct cluster *cluster,
                      const struct plan_options *opt);
 const struct cluster *ops_cluster(const struct ops *o);
+/* The inventory does not say which cluster a node belongs to; Azure Local puts a cluster's nodes
+ * in the resource group of its custom location. When no host of c carries custom_location, fills
+ * out_view with a copy of c whose untagged hosts in that resource group carry it (strings
+ * borrowed from c and custom_location) and returns true: free it with ops_cluster_view_free.
+ * Returns false (out_view untouched) when c is usable as it is. */
+bool ops_cluster_view(const struct cluster *c, const char *custom_location,
+                      struct cluster *out_view);
+void ops_cluster_view_free(struct cluster *view);
 const struct plan_options *ops_plan_options(const struct ops *o);
 struct app *ops_app(const struct ops *o);
 struct gp_loop *ops_loop(const struct ops *o);

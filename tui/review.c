@@ -362,16 +362,24 @@ void review_open(struct app *a, struct ops *ops, struct plan *plan, const char *
     (void)text_copy(r->commit_label, sizeof(r->commit_label), label);
     (void)text_copy(r->crumb, sizeof(r->crumb), "Review");
     if (r->plan.kind != PLAN_POWER) {
+        /* A create has no VM before it: the rules look at the new VM's custom location. */
+        bool creating = r->plan.kind == PLAN_CREATE;
+        const struct vm *vm = creating ? &r->plan.after : &r->plan.before;
+        const struct cluster *c = ops_cluster(ops);
+        struct cluster view;
+        bool viewed = ops_cluster_view(c, vm->custom_location, &view);
         struct rule_input in = {
-            .vm = &r->plan.before,
+            .vm = vm,
             .desired = r->plan.desired,
             .n_desired = r->plan.n_desired,
-            .cluster = ops_cluster(ops),
+            .cluster = viewed ? &view : c,
             .plan_stops_vm = true,
-            .creating = r->plan.kind == PLAN_CREATE,
+            .creating = creating,
         };
         rules_check(&in, &r->rules);
         r->has_rules = true;
+        if (viewed)
+            ops_cluster_view_free(&view);
     }
     compute_disabled(r, a);
     r->focus = r->disabled_why[0] ? BTN_BACK : BTN_COMMIT;

@@ -324,6 +324,10 @@ static void learn_cluster(struct wizard *z)
 {
     const struct cluster *c = ops_cluster(z->ops);
     const char *cl = field_value(z, F_CL);
+    struct cluster view;
+    bool viewed = ops_cluster_view(c, cl, &view);
+    if (viewed)
+        c = &view;
     memset(z->offered, 0, sizeof(z->offered));
     z->offered[G_NONE] = true;
     z->partition_mb = -1;
@@ -372,6 +376,8 @@ static void learn_cluster(struct wizard *z)
     }
     if (!z->offered[z->gpu])
         z->gpu = G_NONE;
+    if (viewed)
+        ops_cluster_view_free(&view);
 }
 
 /* The GPU list the choice asks for (n 0 or 1). */
@@ -403,6 +409,10 @@ static void check_rules(struct wizard *z)
     const struct cluster *c = ops_cluster(z->ops);
     if (!c)
         return;
+    struct cluster view;
+    bool viewed = ops_cluster_view(c, field_value(z, F_CL), &view);
+    if (viewed)
+        c = &view;
     struct vm probe;
     vm_init(&probe);
     probe.name = text_dup(input_text(&z->in[F_NAME]));
@@ -415,6 +425,8 @@ static void check_rules(struct wizard *z)
     rules_check(&in, &z->rules);
     z->rules_valid = true;
     vm_cleanup(&probe);
+    if (viewed)
+        ops_cluster_view_free(&view);
 }
 
 static void set_step(struct wizard *z, enum wiz_step s)
