@@ -216,6 +216,10 @@ wait_re() {
 }
 # vm_is NAME RG "POWER GPUS": true when vm_state prints that (for wait_until).
 vm_is() { [ "$(vm_state "$1" "$2")" = "$3" ]; }
+# proc_gone PID: the process has ended (no longer exists, or is a zombie not yet reaped).
+proc_gone() {
+    [ ! -e "/proc/$1" ] || [ "$(sed 's/^.*) \([A-Z]\).*/\1/' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
 # gpup_pid: the pid of gpup in the pane (the pane's process, or its child under E2E_WRAP).
 gpup_pid() {
     p=$(pane_pid)

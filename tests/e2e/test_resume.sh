@@ -27,7 +27,7 @@ keys Enter
 check "the stop step runs" wait_for "waiting for Stopped"
 pid=$(gpup_pid)
 kill -9 "$pid"
-check "gpup is gone after SIGKILL" wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
+check "gpup is gone after SIGKILL" wait_until 5 proc_gone "$pid"
 gpup_stop
 st=$(vm_state "$vm" "$rg")
 case "$st" in

@@ -30,7 +30,7 @@ else not_ok "gpup's pid found" "pane $(pane_pid), child '$pid'"; e2e_finish; fi
 check "the tty is in raw mode while gpup runs" sh -c "stty -a < '$(pane_tty)' | grep -q -- '-icanon'"
 kill -HUP "$pid"
 check "gpup exits on SIGHUP" wait_until 10 test -s "$d/stty.after"
-if ! kill -0 "$pid" 2>/dev/null; then ok "gpup's process is gone"
+if proc_gone "$pid"; then ok "gpup's process is gone"
 else not_ok "gpup's process is gone"; fi
 if [ -s "$d/stty.before" ] && cmp -s "$d/stty.before" "$d/stty.after"; then
     ok "tty modes after SIGHUP are the ones before gpup"
@@ -48,5 +48,5 @@ gpup_start
 check "gpup runs again" wait_for "profile default │"
 pid=$(gpup_pid)
 gpup_stop
-check "gpup ends when its tmux session is killed" wait_until 10 sh -c "! kill -0 $pid 2>/dev/null"
+check "gpup ends when its tmux session is killed" wait_until 10 proc_gone "$pid"
 e2e_finish
