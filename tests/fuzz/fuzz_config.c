@@ -11,6 +11,14 @@
 #include "model/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/* libconfig 1.5 leaks its string buffer when a syntax error follows a quoted string (e.g.
+ * `profiles = { "a b" = {}; };`): 64 bytes once per failed load, in the library, not here. */
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libconfig.so\n";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
