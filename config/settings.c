@@ -364,6 +364,50 @@ enum gp_status settings_load_file(struct settings *s, const char *path, bool mus
     return st;
 }
 
+enum gp_status settings_load_string(struct settings *s, const char *text, size_t len,
+                                    struct settings_warnings *warn, struct gp_error *err)
+{
+    settings_init(s);
+    if (len > (size_t)SETTINGS_FILE_MAX)
+        return gp_error_set(err, GP_E_CONFIG, "%s: larger than %ld bytes", SETTINGS_STRING_NAME,
+                            SETTINGS_FILE_MAX);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return gp_error_set(err, GP_E_NOMEM, "%s: out of memory", SETTINGS_STRING_NAME);
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    enum gp_status st = GP_OK;
+    /* libconfig would read an @include relative to the working directory: refuse it. Text
+     * after a NUL byte is not read by libconfig, so that is refused as well. */
+    if (strlen(copy) != len) {
+        st = gp_error_set(err, GP_E_CONFIG, "%s: contains a NUL byte", SETTINGS_STRING_NAME);
+    } else if (strstr(copy, "@include")) {
+        int line = 1;
+        for (const char *c = copy; c < strstr(copy, "@include"); c++)
+            line += *c == '\n';
+        st = gp_error_set(err, GP_E_CONFIG, "%s:%d: @include is not allowed here",
+                          SETTINGS_STRING_NAME, line);
+    }
+    if (st != GP_OK) {
+        free(copy);
+        return st;
+    }
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_string(&cfg, copy) != CONFIG_TRUE) {
+        st = gp_error_set(err, GP_E_CONFIG, "%s:%d: %s", SETTINGS_STRING_NAME,
+                          config_error_line(&cfg), config_error_text(&cfg));
+    } else {
+        struct walk w = {
+            .s = s, .warn = warn, .err = err, .path = SETTINGS_STRING_NAME, .dir = "."};
+        st = walk_root(&w, config_root_setting(&cfg));
+    }
+    config_destroy(&cfg);
+    free(copy);
+    return st;
+}
+
 enum gp_status settings_load(struct settings *s, const char *flag_config, const char *const *env,
                              struct settings_warnings *warn, struct gp_error *err)
 {

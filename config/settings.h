@@ -8,6 +8,7 @@
 #define GPUP_CONFIG_SETTINGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "model/secret.h"
 #include "model/settings.h"
@@ -25,6 +26,16 @@
 GP_NODISCARD enum gp_status settings_load_file(struct settings *s, const char *path,
                                                bool must_exist, struct settings_warnings *warn,
                                                struct gp_error *err);
+
+/* The name messages give text read by settings_load_string. */
+#define SETTINGS_STRING_NAME "<string>"
+
+/* Resets *s and reads config text (len bytes, need not be NUL-terminated; borrowed) into it,
+ * as settings_load_file does, with messages "<string>:LINE: ...". s->file stays "". The text
+ * may not @include files nor hold NUL bytes (GP_E_CONFIG). */
+GP_NODISCARD enum gp_status settings_load_string(struct settings *s, const char *text, size_t len,
+                                                 struct settings_warnings *warn,
+                                                 struct gp_error *err);
 
 /* Finds the file (--config, GPUP_CONFIG, $XDG_CONFIG_HOME/gpup/config,
  * ~/.config/gpup/config: settings_config_path) and reads it; a missing file is an error only

@@ -238,9 +238,10 @@ enum gp_status journal_op_to_plan(const struct journal_op *op, struct plan *out,
             ps->expect_gpus = s->expect_gpus;
             ps->path = text_dup(s->path);
             ps->body = text_dup(s->body);
-            ps->summary = text_dup(s->summary);
-            if ((s->path && !ps->path) || (s->body && !ps->body) ||
-                (s->summary && !ps->summary))
+            /* A record without a summary (hand-edited, hostile) still gives a plan that
+             * plan_format can print: a plan step's summary is never NULL. */
+            ps->summary = text_dup(s->summary ? s->summary : "");
+            if ((s->path && !ps->path) || (s->body && !ps->body) || !ps->summary)
                 goto nomem;
         }
     }
