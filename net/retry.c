@@ -27,7 +27,9 @@ bool retry_status_is_retryable(const char *method, int s)
 {
     if (method_is_idempotent(method))
         return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
-    return s == 500 || s == 503 || s == 504;
+    /* 429 is ARM's throttle: the request was turned away before any resource provider saw
+     * it, so repeating it is safe for every method (the Azure SDKs retry it too). */
+    return s == 429 || s == 500 || s == 503 || s == 504;
 }
 
 uint64_t retry_backoff_ms(const struct retry_policy *p, unsigned n, double jitter)

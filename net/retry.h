@@ -2,8 +2,9 @@
  * net/retry.h: when to repeat an ARM request and how long to wait first, as the Azure SDKs do
  * (azure-local-api.md 4): up to 3 retries for 408, 429, 500, 502, 503, 504 and connection
  * failures; delay 0.8 s x 2^(n-1) with jitter, capped; a Retry-After (or retry-after-ms) from
- * the server wins. POST and PATCH are not idempotent: they are repeated only on 500/503/504 and
- * on connection failures that happened before the request was sent.
+ * the server wins. POST and PATCH are not idempotent: they are repeated only on 500/503/504, on
+ * 429 (throttled before it was processed, as azure-core does) and on connection failures that
+ * happened before the request was sent.
  * Pure policy: no I/O, no clock (the caller passes the wall time and the jitter). */
 #ifndef GPUP_NET_RETRY_H
 #define GPUP_NET_RETRY_H

@@ -43,11 +43,14 @@ static const struct row rows[] = {
     {"GET", 409, true, 1, "5", NULL, 0.5, false, 0},       /* Retry-After alone is no reason */
     {"GET", 401, true, 1, NULL, NULL, 0.5, false, 0},
     {"GET", 501, true, 1, NULL, NULL, 0.5, false, 0},
-    /* non-idempotent: only 500/503/504 and failures before sending */
+    /* non-idempotent: only 500/503/504, 429 (throttled, never processed) and failures before
+     * sending */
     {"POST", 500, true, 1, NULL, NULL, 0.5, true, 800},
     {"POST", 503, true, 2, "2", NULL, 0.5, true, 2000},
     {"PATCH", 504, true, 1, NULL, NULL, 0.5, true, 800},
-    {"POST", 429, true, 1, "1", NULL, 0.5, false, 0},
+    {"POST", 429, true, 1, "1", NULL, 0.5, true, 1000},
+    {"PATCH", 429, true, 1, NULL, NULL, 0.5, true, 800},
+    {"POST", 429, true, 4, "1", NULL, 0.5, false, 0},      /* 3 retries used up */
     {"PATCH", 502, true, 1, NULL, NULL, 0.5, false, 0},
     {"POST", 408, true, 1, NULL, NULL, 0.5, false, 0},
     /* transport failures (status 0) */
