@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "model/text.h"
+#include "net/journal.h"
 #include "net/lock.h"
 
 #define SETTLE_READS_DEFAULT 40u
@@ -666,6 +667,46 @@ static enum gp_status take_lock(struct executor *ex, const struct exec_options *
                            ex->plan->vm_name, NULL, err);
 }
 
+/* Once the lock is held, the journal is read again: it must not hold another unfinished
+ * operation on this VM (a killed gpup's: a change on top of it would be undone or redone by its
+ * resume), and an operation being resumed must still be resumable and not superseded by a newer
+ * one on the same VM (resuming it would undo the newer change). Skipped with no_lock (tests). */
+static enum gp_status check_journal(struct executor *ex, const struct exec_options *opt,
+                                    const char *resuming, struct gp_error *err)
+{
+    if (opt && opt->no_lock)
+        return GP_OK;
+    struct journal_ops ops;
+    GP_TRY(journal_file_load(opt ? opt->state_dir : NULL, loop_wall_time(ex->loop), &ops, err));
+    const char *name = vm_label(ex);
+    size_t self = SIZE_MAX;
+    for (size_t i = 0; resuming && i < ops.n; i++)
+        if (strcmp(ops.ops[i].id, resuming) == 0)
+            self = i;
+    enum gp_status st = GP_OK;
+    char what[256];
+    if (self != SIZE_MAX && !journal_op_needs_attention(&ops.ops[self]))
+        st = gp_error_set(err, GP_E_INVALID, "operation %s is %s (finished meanwhile); there "
+                          "is nothing to resume", resuming,
+                          journal_op_state_name(ops.ops[self].state));
+    for (size_t i = 0; i < ops.n && st == GP_OK; i++) {
+        const struct journal_op *o = &ops.ops[i];
+        if (i == self || !o->vm_id || !str_ieq(o->vm_id, ex->plan->vm_id))
+            continue;
+        if (o->state == JOP_UNFINISHED)
+            st = gp_error_set(err, GP_E_BUSY, "%s has an unfinished operation in the journal "
+                              "(%s); finish it first: gpup ops resume %s", name,
+                              journal_op_describe(o, what, sizeof(what)), o->id);
+        else if (self != SIZE_MAX && i > self && o->state != JOP_ABANDONED)
+            st = gp_error_set(err, GP_E_INVALID, "operation %s on %s was superseded by the "
+                              "newer operation %s (%s); resuming it would undo that change: "
+                              "gpup ops abandon %s", resuming, name, o->id,
+                              journal_op_state_name(o->state), resuming);
+    }
+    journal_ops_cleanup(&ops);
+    return st;
+}
+
 /* Progress for every step, then the first transition from the loop. */
 static enum gp_status exec_go(struct executor *ex, size_t start, struct gp_error *err)
 {
@@ -706,6 +747,8 @@ enum gp_status exec_start(struct gp_loop *loop, const struct exec_client_ops *op
         make_op_id(ex, ex->result.op_id, sizeof(ex->result.op_id));
     }
     st = take_lock(ex, opt, err);
+    if (st == GP_OK)
+        st = check_journal(ex, opt, NULL, err);
     if (st != GP_OK)
         goto fail;
     struct journal_op op;
@@ -753,6 +796,8 @@ enum gp_status exec_resume(struct gp_loop *loop, const struct exec_client_ops *o
     for (size_t i = 0; i < op->n_steps; i++)
         ex->begun_before[i] = op->steps[i].begun;
     st = take_lock(ex, opt, err);
+    if (st == GP_OK)
+        st = check_journal(ex, opt, op->id, err);
     if (st == GP_OK)
         st = exec_go(ex, op->next_step < op->n_steps ? op->next_step : op->n_steps, err);
     if (st != GP_OK)

@@ -19,6 +19,7 @@
 #include "model/journal.h"
 #include "model/plan.h"
 #include "net/executor.h"
+#include "net/journal.h"
 #include "net/lock.h"
 #include "net/loop.h"
 
@@ -784,6 +785,118 @@ static void test_interrupt_leaves_unfinished(void **state)
     loop_free(l);
 }
 
+/* Runs plan p as op id on f with the file journal jf; returns the result's status. */
+static enum gp_status run_filed(struct gp_loop *l, struct fake *f, struct journal_file *jf,
+                                const struct plan *p, const char *id)
+{
+    struct run r = {.done = false};
+    struct exec_options o = opts();
+    o.op_id = id;
+    assert_int_equal(exec_start(l, &fake_ops, f, journal_file_sink, jf, p, &o, on_progress,
+                                on_done, &r, &r.ex, NULL),
+                     GP_OK);
+    run_loop(l, &r);
+    exec_free(r.ex);
+    return r.result.status;
+}
+
+/* The journal in the state directory guards the VM: while a killed gpup's operation on it is
+ * unfinished, no other operation starts on it (resuming that one does); an operation superseded
+ * by a newer one on the same VM, or finished meanwhile by another gpup, is not resumed. */
+static void test_journal_guards_the_vm(void **state)
+{
+    (void)state;
+    struct gp_loop *l = virtual_loop();
+    struct fake f;
+    fake_init(&f, l, POWER_RUNNING);
+    f.desired = &gpu_p;
+    f.n_desired = 1;
+    struct journal_file jf;
+    assert_int_equal(journal_file_open(&jf, NULL), GP_OK);
+    struct plan p;
+    build_attach(&f, &p);
+    struct run r = {.done = false};
+    struct exec_options o = opts();
+    o.op_id = "op-a";
+    assert_int_equal(exec_start(l, &fake_ops, &f, journal_file_sink, &jf, &p, &o, on_progress,
+                                on_done, &r, &r.ex, NULL),
+                     GP_OK);
+    struct cancel_at c = {&r.ex};
+    assert_true(loop_timer_add(l, 1500, do_cancel, &c) != 0);
+    run_loop(l, &r);
+    assert_int_equal(r.result.status, GP_E_CANCELED);
+    exec_free(r.ex);
+
+    /* another operation on vm-017 is refused, naming the way out, before anything is sent */
+    unsigned sent = fake_requests(&f);
+    struct run r2 = {.done = false};
+    o.op_id = "op-b";
+    struct gp_error err;
+    assert_int_equal(exec_start(l, &fake_ops, &f, journal_file_sink, &jf, &p, &o, on_progress,
+                                on_done, &r2, &r2.ex, &err),
+                     GP_E_BUSY);
+    assert_non_null(strstr(err.message, "vm-017 has an unfinished operation in the journal"));
+    assert_non_null(strstr(err.message, "gpup ops resume op-a"));
+    assert_null(r2.ex);
+    assert_int_equal(fake_requests(&f), sent);
+
+    /* resuming op-a is allowed and finishes it */
+    struct journal_ops stale;
+    assert_int_equal(journal_file_load(NULL, 0, &stale, NULL), GP_OK);
+    assert_int_equal(stale.n, 1);
+    assert_int_equal(stale.ops[0].state, JOP_UNFINISHED);
+    struct run r3 = {.done = false};
+    o.op_id = NULL;
+    assert_int_equal(exec_resume(l, &fake_ops, &f, journal_file_sink, &jf, &stale.ops[0], &o,
+                                 on_progress, on_done, &r3, &r3.ex, NULL),
+                     GP_OK);
+    run_loop(l, &r3);
+    assert_int_equal(r3.result.status, GP_OK);
+    exec_free(r3.ex);
+    assert_int_equal(f.calls[STEP_PATCH_GPUS], 1);
+    /* ... and a stale copy of it (another gpup finished it meanwhile) is not resumed twice */
+    assert_int_equal(exec_resume(l, &fake_ops, &f, journal_file_sink, &jf, &stale.ops[0], &o,
+                                 on_progress, on_done, &r3, &r3.ex, &err),
+                     GP_E_INVALID);
+    assert_non_null(strstr(err.message, "operation op-a is done (finished meanwhile)"));
+    journal_ops_cleanup(&stale);
+
+    /* op-c fails at its PATCH (needs attention), then the newer op-d changes the VM */
+    plan_cleanup(&p);
+    f.desired = NULL;
+    f.n_desired = 0;
+    struct gp_error perr;
+    assert_int_equal(plan_build_gpu_change(&f.vm, NULL, 0, &popt, &p, &perr), GP_OK);
+    f.fail_kind = STEP_PATCH_GPUS;
+    assert_int_equal(run_filed(l, &f, &jf, &p, "op-c"), GP_E_HTTP);
+    f.fail_kind = -1;
+    plan_cleanup(&p);
+    assert_int_equal(plan_build_gpu_change(&f.vm, NULL, 0, &popt, &p, &perr), GP_OK);
+    assert_int_equal(run_filed(l, &f, &jf, &p, "op-d"), GP_OK);
+    /* resuming op-c would undo op-d's change: refused */
+    struct journal_ops ops;
+    assert_int_equal(journal_file_load(NULL, 0, &ops, NULL), GP_OK);
+    const struct journal_op *opc = journal_ops_find(&ops, "op-c", NULL);
+    assert_non_null(opc);
+    assert_int_equal(opc->state, JOP_FAILED);
+    sent = fake_requests(&f);
+    assert_int_equal(exec_resume(l, &fake_ops, &f, journal_file_sink, &jf, opc, &o, on_progress,
+                                 on_done, &r3, &r3.ex, &err),
+                     GP_E_INVALID);
+    assert_non_null(strstr(err.message, "operation op-c on vm-017 was superseded by the newer "
+                                        "operation op-d (done)"));
+    assert_int_equal(fake_requests(&f), sent);
+    journal_ops_cleanup(&ops);
+
+    char path[sizeof(jf.path)];
+    memcpy(path, jf.path, sizeof(path));
+    journal_file_close(&jf);
+    assert_int_equal(unlink(path), 0);
+    plan_cleanup(&p);
+    vm_cleanup(&f.vm);
+    loop_free(l);
+}
+
 /* Kill -9 after each journal record (and, after a step-begin, also once the service applied
  * the request): resuming from the journal finishes the change without repeating any step. */
 static void test_resume_after_kill_at_each_record(void **state)
@@ -1017,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_journal_failure_sends_nothing),
         cmocka_unit_test(test_lock_busy),
         cmocka_unit_test(test_interrupt_leaves_unfinished),
+        cmocka_unit_test(test_journal_guards_the_vm),
         cmocka_unit_test(test_resume_after_kill_at_each_record),
         cmocka_unit_test(test_resume_failed_retries_failed_step),
         cmocka_unit_test(test_abandon),
