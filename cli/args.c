@@ -94,6 +94,7 @@ static const struct cmd_spec cmd_specs[CLI_CMD_COUNT] = {
     {CLI_CMD_OPS, CLI_CMD_ROOT, true, NO_OPTS, NULL, false},
     {CLI_CMD_OPS_LIST, CLI_CMD_OPS, false, NO_OPTS, NULL, false},
     {CLI_CMD_OPS_RESUME, CLI_CMD_OPS, false, NO_OPTS, "ID", true},
+    {CLI_CMD_OPS_ABANDON, CLI_CMD_OPS, false, NO_OPTS, "ID", true},
     {CLI_CMD_CONFIG, CLI_CMD_ROOT, true, NO_OPTS, NULL, false},
     {CLI_CMD_CONFIG_SHOW, CLI_CMD_CONFIG, false, NO_OPTS, NULL, false},
     {CLI_CMD_CONFIG_CHECK, CLI_CMD_CONFIG, false, NO_OPTS, "FILE", false},
@@ -563,8 +564,8 @@ void cli_args_help(FILE *out, enum cli_cmd c)
     }
     if (s->positional)
         fprintf(out, "\nArguments:\n  %-30s %s\n", s->positional,
-                c == CLI_CMD_OPS_RESUME ? "operation id, as `gpup ops list` prints it"
-                                        : "file to check (default: the one in use)");
+                c == CLI_CMD_CONFIG_CHECK ? "file to check (default: the one in use)"
+                                          : "operation id, as `gpup ops list` prints it");
     if (s->n_opts) {
         fputs("\nOptions:\n", out);
         for (size_t i = 0; i < s->n_opts; i++)

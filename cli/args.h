@@ -76,6 +76,7 @@ enum cli_opt { CLI_OPTIONS(CLI_OPT_ID_) CLI_OPT_COUNT };
     X(CLI_CMD_OPS, "ops", "unfinished multi-step operations (journal)")                       \
     X(CLI_CMD_OPS_LIST, "ops list", "list unfinished operations")                             \
     X(CLI_CMD_OPS_RESUME, "ops resume", "resume or recover an unfinished operation")          \
+    X(CLI_CMD_OPS_ABANDON, "ops abandon", "leave an operation as it is; no longer offered")   \
     X(CLI_CMD_CONFIG, "config", "configuration")                                              \
     X(CLI_CMD_CONFIG_SHOW, "config show", "print the effective configuration, secrets masked") \
     X(CLI_CMD_CONFIG_CHECK, "config check", "check a configuration file")                     \

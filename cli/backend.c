@@ -21,6 +21,7 @@
 #include "net/auth.h"
 #include "net/executor.h"
 #include "net/journal.h"
+#include "net/lock.h"
 #include "net/loop.h"
 #include "net/fleet.h"
 #include "net/lro.h"
@@ -699,6 +700,32 @@ static enum gp_status be_resume_op(void *ctx, const char *op_id, FILE *progress,
     return finish_run(s, ex, &rs, &jf);
 }
 
+static enum gp_status be_abandon_op(void *ctx, const struct journal_op *op,
+                                    struct gp_error *err)
+{
+    struct cli_session *s = ctx;
+    const char *dir = s->eff->paths.state_dir[0] ? s->eff->paths.state_dir : NULL;
+    struct vm_lock lk;
+    GP_TRY(vm_lock_acquire(&lk, dir, op->vm_id, op->vm_name, NULL, err));
+    struct journal_ops ops;
+    enum gp_status st = journal_file_load(dir, (int64_t)time(NULL), &ops, err);
+    const struct journal_op *now = st == GP_OK ? journal_ops_find(&ops, op->id, NULL) : NULL;
+    if (st == GP_OK && (!now || !journal_op_needs_attention(now)))
+        st = gp_error_set(err, GP_E_INVALID, "operation %s is %s (finished meanwhile); there is "
+                          "nothing to abandon", op->id,
+                          now ? journal_op_state_name(now->state) : "gone from the journal");
+    struct journal_file jf;
+    jf.fd = -1;
+    if (st == GP_OK)
+        st = open_journal(s, &jf, err);
+    if (st == GP_OK)
+        st = exec_journal_abandon(journal_file_sink, &jf, op->id, (int64_t)time(NULL), err);
+    journal_file_close(&jf);
+    journal_ops_cleanup(&ops);
+    vm_lock_release(&lk);
+    return st;
+}
+
 /* --no-wait: the request only, accepted. */
 struct send_state {
     bool done;
@@ -781,6 +808,7 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
         .run_plan = be_run_plan,
         .send_step = be_send_step,
         .resume_op = be_resume_op,
+        .abandon_op = be_abandon_op,
         .login = be_login,
     };
     return GP_OK;

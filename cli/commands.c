@@ -772,11 +772,11 @@ static int cmd_ops_list(struct cmd_ctx *c)
     return st == GP_OK ? CLI_EXIT_OK : fail_msg(c, st, "cannot write the output");
 }
 
-static int cmd_ops_resume(struct cmd_ctx *c)
+/* The operation that still needs the operator named by the command's ID (exact or a unique
+ * prefix), described on stderr and copied into *out (journal_op_init'ed by the caller, cleaned
+ * up by the caller). Returns -1 when found, else the exit status after the message. */
+static int find_open_op(struct cmd_ctx *c, struct journal_op *out)
 {
-    int code;
-    if (refuse_readonly(c, &code))
-        return code;
     struct journal_ops ops;
     enum gp_status st = read_journal(c, &ops);
     if (st != GP_OK) {
@@ -787,32 +787,31 @@ static int cmd_ops_resume(struct cmd_ctx *c)
     const struct journal_op *op = journal_ops_find(&ops, c->args->positional, &ambiguous);
     char id[64], line[512], safe[512];
     (void)text_sanitize(id, sizeof(id), c->args->positional);
+    int code = -1;
     if (!op || ambiguous || !op_is_open(op)) {
         code = fail_msg(c, GP_E_INVALID,
                         !op       ? "no operation %s in the journal (see gpup ops list)"
                         : ambiguous ? "%s names several operations; give more of the id"
                                     : "operation %s is already finished",
                         id);
-        journal_ops_cleanup(&ops);
-        return code;
+    } else {
+        fprintf(c->io->err, "%s\n",
+                text_sanitize(safe, sizeof(safe), journal_op_describe(op, line, sizeof(line))));
+        *out = *op; /* moved: its strings now belong to *out */
+        journal_op_init(&ops.ops[op - ops.ops]);
     }
-    fprintf(c->io->err, "%s\n",
-            text_sanitize(safe, sizeof(safe), journal_op_describe(op, line, sizeof(line))));
-    char full_id[JOURNAL_ID_MAX], name[128];
-    (void)text_copy(full_id, sizeof(full_id), op->id);
-    (void)text_sanitize(name, sizeof(name), op->vm_name ? op->vm_name : "the VM");
     journal_ops_cleanup(&ops);
-    if (c->args->set[CLI_OPT_DRY_RUN])
-        return CLI_EXIT_OK;
-    if (!c->be->resume_op)
-        return not_available(c, "resuming needs the plan executor (net/executor)");
-    char question[256];
-    (void)snprintf(question, sizeof(question), "Resume operation %s on %s? [y/N] ", full_id,
-                   name);
+    return code;
+}
+
+/* Asks before acting on an operation; -1 to go on, else the exit status. */
+static int confirm_op(struct cmd_ctx *c, const char *name, const char *question)
+{
+    char safe[512];
     switch (cli_confirm(c->title, name, question, c->args->set[CLI_OPT_YES], c->io->in,
                         c->io->in_tty, c->io->err, &c->err)) {
     case CLI_CONFIRM_YES:
-        break;
+        return -1;
     case CLI_CONFIRM_NO_TTY:
         fprintf(c->io->err, "%s\n", text_sanitize(safe, sizeof(safe), c->err.message));
         return CLI_EXIT_USAGE;
@@ -823,12 +822,75 @@ static int cmd_ops_resume(struct cmd_ctx *c)
         fprintf(c->io->err, "%s: canceled; nothing was changed\n", c->title);
         return cli_exit_code(GP_OK, CLI_OUTCOME_DECLINED);
     }
+}
+
+static int cmd_ops_resume(struct cmd_ctx *c)
+{
+    int code;
+    if (refuse_readonly(c, &code))
+        return code;
+    struct journal_op op;
+    journal_op_init(&op);
+    code = find_open_op(c, &op);
+    char full_id[JOURNAL_ID_MAX], name[128];
+    (void)text_copy(full_id, sizeof(full_id), op.id);
+    (void)text_sanitize(name, sizeof(name), op.vm_name ? op.vm_name : "the VM");
+    journal_op_cleanup(&op);
+    if (code >= 0)
+        return code;
+    if (c->args->set[CLI_OPT_DRY_RUN])
+        return CLI_EXIT_OK;
+    if (!c->be->resume_op)
+        return not_available(c, "resuming needs the plan executor (net/executor)");
+    char question[256];
+    (void)snprintf(question, sizeof(question), "Resume operation %s on %s? [y/N] ", full_id,
+                   name);
+    code = confirm_op(c, name, question);
+    if (code >= 0)
+        return code;
     struct cli_plan_result r;
     memset(&r, 0, sizeof(r));
     vm_init(&r.vm);
-    st = c->be->resume_op(c->be->ctx, full_id, c->io->err, &r);
+    enum gp_status st = c->be->resume_op(c->be->ctx, full_id, c->io->err, &r);
     code = report_run(c, st, &r);
     vm_cleanup(&r.vm);
+    return code;
+}
+
+/* The operator leaves the VM as it is: the operation is closed in the journal (no longer
+ * offered for resume, no longer blocking new changes on its VM). Nothing is sent to Azure. */
+static int cmd_ops_abandon(struct cmd_ctx *c)
+{
+    struct journal_op op;
+    journal_op_init(&op);
+    int code = find_open_op(c, &op);
+    if (code >= 0) {
+        journal_op_cleanup(&op);
+        return code;
+    }
+    char name[128], question[320], safe[512];
+    (void)text_sanitize(name, sizeof(name), op.vm_name ? op.vm_name : "the VM");
+    const char *power = power_state_name(op.last_power);
+    (void)snprintf(question, sizeof(question),
+                   "Abandon operation %s? %s stays as it is (last seen %s) [y/N] ", op.id, name,
+                   power);
+    if (c->args->set[CLI_OPT_DRY_RUN])
+        code = CLI_EXIT_OK;
+    else if (!c->be->abandon_op)
+        code = not_available(c, "abandoning needs the journal (net/journal)");
+    else
+        code = confirm_op(c, name, question);
+    if (code < 0) {
+        enum gp_status st = c->be->abandon_op(c->be->ctx, &op, &c->err);
+        if (st != GP_OK)
+            code = fail_msg(c, st, "%s", text_sanitize(safe, sizeof(safe), c->err.message));
+        else {
+            fprintf(c->io->err, "%s: operation %s abandoned; %s is left as it is (last seen %s)\n",
+                    c->title, op.id, name, power);
+            code = CLI_EXIT_OK;
+        }
+    }
+    journal_op_cleanup(&op);
     return code;
 }
 
@@ -962,6 +1024,8 @@ int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
         return cmd_ops_list(&c);
     case CLI_CMD_OPS_RESUME:
         return cmd_ops_resume(&c);
+    case CLI_CMD_OPS_ABANDON:
+        return cmd_ops_abandon(&c);
     case CLI_CMD_CONFIG_SHOW:
         return cmd_config_show(&c);
     case CLI_CMD_CONFIG_CHECK:
@@ -987,6 +1051,7 @@ int cli_commands_exec(const struct cli_args *args, const struct cli_io *io,
 static void notice_unfinished(const struct cli_args *args, const struct settings_effective *eff)
 {
     if (args->cmd == CLI_CMD_OPS_LIST || args->cmd == CLI_CMD_OPS_RESUME ||
+        args->cmd == CLI_CMD_OPS_ABANDON ||
         args->cmd == CLI_CMD_CONFIG_CHECK || args->cmd == CLI_CMD_CONFIG_SHOW)
         return;
     struct cli_io quiet = {.out = stdout, .err = stderr, .in = stdin};

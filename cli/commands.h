@@ -14,6 +14,7 @@
 #include "cli/args.h"
 #include "cli/exitcode.h"
 #include "model/cluster.h"
+#include "model/journal.h"
 #include "model/plan.h"
 #include "model/settings.h"
 #include "model/status.h"
@@ -73,6 +74,9 @@ struct cli_backend {
     /* Resumes the journaled operation id (as `gpup ops list` names it). */
     enum gp_status (*resume_op)(void *ctx, const char *op_id, FILE *progress,
                                 struct cli_plan_result *out);
+    /* Closes the journaled operation op as abandoned, under its VM's lock, once the journal
+     * confirms it still needs the operator. */
+    enum gp_status (*abandon_op)(void *ctx, const struct journal_op *op, struct gp_error *err);
     /* Signs in (device-code instructions go to stderr) and describes the token held in
      * out_line ("device-code, expires in 59 min"; never the token). */
     enum gp_status (*login)(void *ctx, const struct cli_login *login, char *out_line, size_t n,

@@ -40,9 +40,10 @@ _gpup()
     "host") words='gpu' ;;
     "host gpu") words='list' ;;
     "host gpu list") words='' ;;
-    "ops") words='list resume' ;;
+    "ops") words='list resume abandon' ;;
     "ops list") words='' ;;
     "ops resume") words='' ;;
+    "ops abandon") words='' ;;
     "config") words='show check' ;;
     "config show") words='' ;;
     "config check") words='' ;;

@@ -493,6 +493,96 @@ static void test_partial_failure_then_resume(void **state)
     vm_array_free(vms, n);
 }
 
+/* Cuts the journal back to what a gpup killed during the failed step would have left: the
+ * step-end and op-end of the failure are dropped, the operation is unfinished. */
+static void journal_as_if_killed(const struct env *e)
+{
+    char path[300];
+    (void)snprintf(path, sizeof(path), "%s/gpup/journal.jsonl", e->dir);
+    char *text = slurp(path);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (!strstr(line, "\"outcome\":\"failed\""))
+            fprintf(f, "%s\n", line);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+}
+
+/* While a killed gpup's operation on a VM is unfinished, no other change starts on that VM:
+ * the refusal names the operation and sends nothing. ops abandon closes it (asking first),
+ * after which it is no longer offered and the VM can be changed again. */
+static void test_unfinished_operation_guards_its_vm(void **state)
+{
+    struct env *e = *state;
+    NEED_ENV(e);
+    struct vm *vms = NULL;
+    size_t n = list_fleet(e, &vms);
+    const struct vm *vm = pick(vms, n, POWER_RUNNING, false);
+    assert_non_null(vm);
+    const char *attach[] = {"vm", "gpu", "attach", "--vm-name", vm->name, "-g",
+                            vm->resource_group, "--gpus", "GpuP", "--yes", "-o", "json", NULL};
+    struct run r = gpup(e, NULL, attach);
+    if (r.code != 5)
+        fail_msg("attach: exit %d, want 5: %s", r.code, r.err);
+    const char *hint = strstr(r.err, "to resume: gpup ops resume ");
+    assert_non_null(hint);
+    char id[64];
+    hint += strlen("to resume: gpup ops resume ");
+    size_t len = strcspn(hint, "\n");
+    assert_true(len > 0 && len < sizeof(id));
+    memcpy(id, hint, len);
+    id[len] = '\0';
+    run_free(&r);
+    journal_as_if_killed(e);
+
+    size_t before = mutating_requests(e);
+    r = gpup(e, NULL, attach);
+    if (r.code != 1)
+        fail_msg("attach over an unfinished operation: exit %d, want 1: %s", r.code, r.err);
+    char want[200];
+    (void)snprintf(want, sizeof(want), "%s has an unfinished operation in the journal", vm->name);
+    assert_non_null(strstr(r.err, want));
+    (void)snprintf(want, sizeof(want), "finish it first: gpup ops resume %s", id);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+    assert_int_equal(mutating_requests(e), before);
+
+    /* abandon asks first: without --yes and without a terminal it refuses */
+    const char *abandon_ask[] = {"ops", "abandon", id, NULL};
+    r = gpup(e, NULL, abandon_ask);
+    assert_int_equal(r.code, 2);
+    run_free(&r);
+    const char *abandon[] = {"ops", "abandon", id, "--yes", NULL};
+    r = gpup(e, NULL, abandon);
+    if (r.code != 0)
+        fail_msg("abandon: exit %d: %s", r.code, r.err);
+    (void)snprintf(want, sizeof(want), "operation %s abandoned; %s is left as it is (last seen "
+                   "Stopped)", id, vm->name);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+    assert_int_equal(mutating_requests(e), before);
+    r = gpup(e, NULL, abandon);
+    assert_int_equal(r.code, 2);
+    (void)snprintf(want, sizeof(want), "operation %s is already finished", id);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+    const char *list[] = {"ops", "list", "-o", "json", NULL};
+    r = gpup(e, NULL, list);
+    assert_int_equal(r.code, 0);
+    assert_null(strstr(r.out, id));
+    run_free(&r);
+
+    /* the VM (left stopped) takes a change again: the PATCH only */
+    r = gpup(e, NULL, attach);
+    if (r.code != 0)
+        fail_msg("attach after abandon: exit %d: %s", r.code, r.err);
+    run_free(&r);
+    assert_int_equal(mutating_requests(e) - before, 1);
+    vm_array_free(vms, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +593,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_usage_and_auth_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_failure_then_resume, setup_patch_fails,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unfinished_operation_guards_its_vm,
+                                        setup_patch_fails, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
