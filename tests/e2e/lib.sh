@@ -141,7 +141,13 @@ gpup_start() {
         sh -c "$cmd" gpup "$GPUP_BIN" "$@"
     $E2E_TMUX set-option -t "$E2E_SESSION" remain-on-exit on >/dev/null 2>&1
 }
-gpup_stop() { $E2E_TMUX kill-session -t "$E2E_SESSION" >/dev/null 2>&1; }
+# gpup_stop: kills the session and waits until its gpup has ended (it holds the console's lock
+# until then, so a gpup started at once would be refused).
+gpup_stop() {
+    _pid=$(gpup_pid 2>/dev/null)
+    $E2E_TMUX kill-session -t "$E2E_SESSION" >/dev/null 2>&1
+    if [ -n "$_pid" ]; then wait_until 10 proc_gone "$_pid" || true; fi
+}
 pane_pid() { $E2E_TMUX display-message -p -t "$E2E_SESSION" '#{pane_pid}'; }
 pane_dead() { [ "$($E2E_TMUX display-message -p -t "$E2E_SESSION" '#{pane_dead}')" = 1 ]; }
 pane_tty() { $E2E_TMUX display-message -p -t "$E2E_SESSION" '#{pane_tty}'; }
