@@ -171,10 +171,10 @@ fuzz:
 	  SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	  $(addprefix $(FUZZ_BUILD)/lib,gpmodel.a gpapp.a gpsim.a) \
 	  $(patsubst %,$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES))
-	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+	$(Q)failed=; for n in $(FUZZ_NAMES); do \
 	  clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/fuzz_$$n \
 	    $(FUZZ_BUILD)/tests/fuzz/fuzz_$$n.o $(addprefix $(FUZZ_BUILD)/lib,gpapp.a gpsim.a gpmodel.a) \
-	    $(LIBS_TEST) -lm; \
+	    $(LIBS_TEST) -lm || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  echo "--- fuzz $$n for $(FUZZ_SECONDS) s"; \
 	  rc=0; $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -182,8 +182,11 @@ fuzz:
 	    >$(FUZZ_BUILD)/fuzz_$$n.log 2>&1 || rc=$$?; \
 	  grep -E '^(stat::|#[0-9]+.*(DONE|cov:)|==[0-9]+==ERROR|SUMMARY)' $(FUZZ_BUILD)/fuzz_$$n.log \
 	    | tail -n 12; \
-	  if [ $$rc -ne 0 ]; then echo "fuzz $$n FAILED (log: $(FUZZ_BUILD)/fuzz_$$n.log)"; exit 1; fi; \
-	done
+	  if [ $$rc -ne 0 ]; then echo "fuzz $$n FAILED (log: $(FUZZ_BUILD)/fuzz_$$n.log)"; \
+	    failed="$$failed $$n"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed"; exit 1; fi; \
+	echo "fuzz: $(words $(FUZZ_NAMES)) harnesses ran $(FUZZ_SECONDS) s each without a crash"
 
 # --- layering (style.md 1) and banned calls (curl's checksrc list) --------------------------
 lint:
