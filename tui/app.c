@@ -74,6 +74,7 @@ struct app {
     bool (*command)(void *ctx, struct app *a, const char *cmd, const char *arg);
     void *command_ctx;
     char keep_sel[512];         /* the VM selected before a reload, until it is back */
+    char pending_vm[PALETTE_MAX]; /* ":vm NAME" given while the list loads, until it arrives */
     void (*notifications)(void *ctx, struct app *a);
     void *notifications_ctx;
     struct palette pal;
@@ -423,6 +424,31 @@ static void rows_flush(struct app *a)
     a->dirty |= DIRTY_BODY;
 }
 
+static bool open_vm_named(struct app *a, const char *name, bool exact, size_t *out_n);
+
+/* A ":vm NAME" given before its VM arrived opens it when it does, provided the operator is
+ * still on the Home list; the end of the load without it says so. */
+static void pending_vm_arrived(struct app *a, bool done)
+{
+    if (!a->pending_vm[0])
+        return;
+    if (a->depth != 1) {
+        a->pending_vm[0] = '\0';
+        return;
+    }
+    size_t n = 0;
+    char name[PALETTE_MAX];
+    (void)text_copy(name, sizeof(name), a->pending_vm);
+    if (open_vm_named(a, name, !done, &n)) {
+        a->pending_vm[0] = '\0';
+    } else if (done) {
+        a->pending_vm[0] = '\0';
+        char clean[PALETTE_MAX];
+        text_sanitize(clean, sizeof(clean), name);
+        app_flash(a, true, "No VM named \"%s\"", clean);
+    }
+}
+
 void app_vms_begin(struct app *a, bool replace)
 {
     /* A reload keeps the operator's place: the selected VM is selected again when it comes
@@ -446,6 +472,7 @@ enum gp_status app_add_vms(struct app *a, struct vm *vms, size_t n, size_t expec
     if (a->keep_sel[0] && vmlist_select(a->home, a->keep_sel))
         a->keep_sel[0] = '\0';
     rows_arrived(a);
+    pending_vm_arrived(a, false);
     return st;
 }
 
@@ -454,8 +481,11 @@ void app_vms_done(struct app *a, const struct gp_error *err)
     a->loading = false;
     vmlist_set_loading(a->home, false, 0);
     rows_flush(a);
-    if (err && err->status != GP_OK)
+    if (err && err->status != GP_OK) {
+        a->pending_vm[0] = '\0';
         app_flash(a, true, "Loading VMs failed: %s", err->message);
+    }
+    pending_vm_arrived(a, true);
     a->dirty |= DIRTY_STATUS;
 }
 
@@ -616,6 +646,25 @@ static void home_only(struct app *a)
         app_pop(a);
 }
 
+/* Opens the VM NAME names (exactly, or unless exact as the only one it starts) from the Home
+ * list; false, with *out_n the VMs it matched, when there is none or more than one. */
+static bool open_vm_named(struct app *a, const char *name, bool exact, size_t *out_n)
+{
+    const struct vm *vm = vm_by_name(vmlist_table(a->home), name, out_n);
+    if (!vm || (exact && !str_ieq(vm->name, name)))
+        return false;
+    home_only(a);
+    char *id = text_dup(vm->id);
+    if (id && vmlist_select(a->home, id)) {
+        const struct vm *sel = vmlist_selected(a->home);
+        a->dirty |= DIRTY_ALL;
+        if (sel)
+            open_vm_cb(a, sel);
+    }
+    free(id);
+    return true;
+}
+
 void app_command(struct app *a, const char *text)
 {
     char line[PALETTE_MAX];
@@ -635,24 +684,20 @@ void app_command(struct app *a, const char *text)
             help_open(a);
     } else if (strcmp(cmd, "vm") == 0) {
         size_t n = 0;
-        const struct vm *vm = arg[0] ? vm_by_name(vmlist_table(a->home), arg, &n) : NULL;
+        a->pending_vm[0] = '\0';
         if (!arg[0]) {
             app_flash(a, true, ":vm needs a VM name (Tab completes)");
-        } else if (!vm) {
-            if (n > 1)
-                app_flash(a, true, "%zu VMs start with \"%s\" (Tab completes)", n, clean);
-            else
-                app_flash(a, true, "No VM named \"%s\"", clean);
-        } else {
+        } else if (open_vm_named(a, arg, a->loading, &n)) {
+            /* opened */
+        } else if (n > 1) {
+            app_flash(a, true, "%zu VMs start with \"%s\" (Tab completes)", n, clean);
+        } else if (a->loading) {
             home_only(a);
-            char *id = text_dup(vm->id);
-            if (id && vmlist_select(a->home, id)) {
-                const struct vm *sel = vmlist_selected(a->home);
-                a->dirty |= DIRTY_ALL;
-                if (sel)
-                    open_vm_cb(a, sel);
-            }
-            free(id);
+            (void)text_copy(a->pending_vm, sizeof(a->pending_vm), arg);
+            app_flash(a, false, "Looking for \"%s\" while the list loads%s", clean,
+                      tui_glyph(GLYPH_ELLIPSIS));
+        } else {
+            app_flash(a, true, "No VM named \"%s\"", clean);
         }
     } else if (strcmp(cmd, "rg") == 0) {
         home_only(a);

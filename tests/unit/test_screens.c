@@ -343,6 +343,53 @@ static void test_cursor_repaints_two_lines(void **state)
     loop_free(loop);
 }
 
+/* ":vm NAME" typed while the list still loads opens the VM when its row arrives; a name that
+ * never arrives is reported when the load ends. */
+static void test_palette_vm_while_loading(void **state)
+{
+    (void)state;
+    struct run r = {.keys = "", .loading = true};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    app_command(app, "vm vdi-02");
+    assert_int_equal(r.opened, 0);
+    assert_int_equal(app_depth(app), 1);
+
+    char *page = screens_fleet_page(fleet, FLEET_N);
+    struct vm *vms = NULL;
+    size_t n = 0;
+    char *next = NULL;
+    struct gp_error err;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    /* The page with vdi-02 arrives: it opens at once, before the load ends. */
+    assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
+    assert_int_equal(r.opened, 1);
+    assert_int_equal(app_depth(app), 2);
+    assert_string_equal(vmlist_selected(app_home(app))->name, "vdi-02");
+    app_vms_done(app, NULL);
+    assert_int_equal(r.opened, 1);
+    vm_array_free(vms, n);
+    free(page);
+    free(next);
+    app_free(app);
+    loop_free(loop);
+
+    /* A prefix is not taken while rows may still bring the exact name; an unknown name is
+     * reported when the load ends without it. */
+    r = (struct run){.keys = "", .loading = true};
+    app = start(&loop, "", &r);
+    app_command(app, "vm web-1");
+    assert_int_equal(r.opened, 0);
+    app_vms_done(app, NULL);
+    assert_int_equal(r.opened, 1); /* web-10, the only VM it starts */
+    app_free(app);
+    loop_free(loop);
+
+    r = (struct run){.keys = ":vm nope<Enter>", .loading = true};
+    run_screen("palette-unknown-loading", &r);
+    assert_int_equal(r.opened, 0);
+}
+
 /* A reload (r, or ui.refresh_seconds) keeps the operator's place in the list. */
 static void test_reload_keeps_selection(void **state)
 {
@@ -590,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_dump_error),
         cmocka_unit_test(test_no_display_paints_and_ends),
         cmocka_unit_test(test_reload_keeps_selection),
+        cmocka_unit_test(test_palette_vm_while_loading),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
