@@ -3,7 +3,8 @@
 #
 # valgrind: memcheck (--leak-check=full, definite leaks are errors) over the console screen
 # tests, the CLI command tests, the CLI integration scenario with every gpup it starts run under
-# valgrind too (GPUP_BIN is a wrapper), and a few gpup commands against a live gpup-sim.
+# valgrind too (GPUP_BIN is a wrapper), a few gpup commands against a live gpup-sim, and the
+# console's end-to-end flows in tmux (VG_E2E) with the console itself under valgrind.
 # Any memcheck error or definite leak fails the target; the logs stay in build/valgrind.
 #
 # scan-build: clang's static analyzer over every object of the default build and the tests, in
@@ -18,6 +19,7 @@ VG_TEST_BINS  := $(BUILD)/tests/unit/test_screens $(BUILD)/tests/unit/test_cli_c
                  $(BUILD)/tests/unit/test_flow_screens $(BUILD)/tests/unit/test_cli_output \
                  $(BUILD)/tests/integration/test_cli_sim
 VG_SUB        := 00000000-0000-0000-0000-000000000000
+VG_E2E        := attach delete create readonly refused recovery resume
 
 .PHONY: valgrind scan-build
 
@@ -49,6 +51,12 @@ valgrind: all $(VG_TEST_BINS)
 	  $(VG_DIR)/gpup $$args </dev/null >$(VG_DIR)/cmd.out 2>&1 \
 	    || { cat $(VG_DIR)/cmd.out; echo "valgrind: gpup $$args FAILED"; exit 1; }; \
 	  echo "valgrind: gpup $$args clean"; \
+	done; \
+	for e in $(VG_E2E); do \
+	  GPUP_BIN=$(abspath $(VG_DIR))/gpup E2E_TIMEOUT=60 sh tests/e2e/test_$$e.sh \
+	    >$(VG_DIR)/e2e_$$e.out 2>&1 \
+	    || { cat $(VG_DIR)/e2e_$$e.out; echo "valgrind: console e2e $$e FAILED"; exit 1; }; \
+	  echo "valgrind: console e2e $$e clean ($$(tail -n 1 $(VG_DIR)/e2e_$$e.out))"; \
 	done; \
 	bad=$$(grep -l 'ERROR SUMMARY: [1-9]\|definitely lost: [1-9]\|Invalid \|uninitialised' \
 	  $(VG_DIR)/*.log 2>/dev/null || true); \
