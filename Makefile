@@ -10,9 +10,14 @@ PYTHON  ?= /usr/bin/python3
 
 PKGS      := ncursesw libcurl libcjson libconfig libmicrohttpd
 TEST_PKGS := cmocka
-# Debian packages that provide the above, plus the tools the tests drive.
+# The tools `make check` drives (console end-to-end tests in tmux, the sim read back with curl
+# and jq, the official Python SDK against the sim).
+TEST_TOOLS := tmux curl jq python3
+# Debian packages that provide the above, plus clang's sanitizer, fuzzer and analyzer runtimes
+# (libclang-rt is only recommended by Debian 12's clang) and valgrind for the CI's extra checks.
 DEB_PKGS  := make gcc pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libconfig-dev \
-             libmicrohttpd-dev libcmocka-dev tmux clang python3 python3-azure
+             libmicrohttpd-dev libcmocka-dev tmux curl jq clang libclang-rt-14-dev clang-tools \
+             valgrind python3 python3-azure
 
 ifeq ($(V),1)
 Q :=
@@ -27,15 +32,20 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 OPT      ?= -O2 -g
 SANFLAGS ?=
 
-PKG_OK = $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo yes)
-# On a fresh machine the build sets itself up: missing libraries run `make deps` first, and
-# where that is not possible stop with one line naming the Debian packages.
-ifneq ($(PKG_OK),yes)
+PKG_OK   = $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && echo yes)
+TOOLS_OK = $(shell for t in $(TEST_TOOLS); do command -v $$t >/dev/null || exit 0; done; echo yes)
+# On a fresh machine the build sets itself up: missing libraries or test tools run `make deps`
+# first; where that is not possible, missing libraries stop the build with one line naming the
+# Debian packages, and missing tools leave a warning (the tests that need them are skipped).
+ifneq ($(PKG_OK)$(TOOLS_OK),yesyes)
 ifeq ($(filter deps clean lint uninstall,$(MAKECMDGOALS)),)
-$(info gpup: missing libraries ($(PKGS) $(TEST_PKGS)); running 'make deps')
+$(info gpup: missing libraries or tools ($(PKGS) $(TEST_PKGS) $(TEST_TOOLS)); running 'make deps')
 DEPS_OUT := $(shell $(MAKE) --no-print-directory deps 1>&2; echo $$?)
 ifneq ($(PKG_OK),yes)
 $(error gpup: cannot build: install the Debian packages: $(DEB_PKGS))
+endif
+ifneq ($(TOOLS_OK),yes)
+$(warning gpup: tests that need $(TEST_TOOLS) will be skipped: install them with 'make deps')
 endif
 endif
 endif
@@ -85,7 +95,7 @@ all: $(if $(wildcard sim/main.c),$(GPUP_SIM)) $(if $(wildcard main.c),$(GPUP))
 
 # --- dependencies -------------------------------------------------------------------------
 # `make deps` installs the Debian packages; the other targets run it themselves when pkg-config
-# misses a library, and stop with one line naming the packages where that is not possible.
+# misses a library or a test tool (see above).
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; \
 	 elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # tests/run.sh: runs each test program given (cmocka binaries, or tests/e2e/*.sh scripts that
 # print "N passed, N failed"), shows their output, and closes with one summary line for all.
-# Exit status: 0 when every program passed, 1 otherwise.
+# Exit status: 0 when every program passed, 1 otherwise. With GPUP_NO_SKIP=1 (CI), a program that
+# skipped tests for want of a tool or package counts as failing: CI must run everything.
 passed=0 failed=0 broken=""
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
@@ -24,6 +25,10 @@ for t in "$@"; do
     esac
     passed=$((passed + p))
     failed=$((failed + f))
+    if [ "${GPUP_NO_SKIP:-0}" = 1 ] && grep -qiE '^\[  SKIPPED \]|^# skipped:' "$out"; then
+        echo "$t: skipped tests, and GPUP_NO_SKIP=1 wants every test run"
+        [ "$rc" -eq 0 ] && rc=1
+    fi
     if [ "$rc" -ne 0 ]; then
         broken="$broken $t"
         [ "$f" -eq 0 ] && failed=$((failed + 1))  # crashed or exited early: count it
