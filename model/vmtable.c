@@ -22,6 +22,7 @@ struct vt_row {
     uint32_t hay;                        /* offset in t->hay */
     uint32_t hay_len;                    /* without the final \0 */
     bool touched;                        /* in the batch being added */
+    uint32_t gen;                        /* the refresh that last brought it */
 };
 
 struct vt_hay_entry {
@@ -60,6 +61,8 @@ struct vmtable {
     size_t freq[256];     /* byte counts of the haystack arena */
     enum vmtable_column sort_col;
     bool desc;
+    uint32_t gen;  /* the refresh under way (0: none yet) */
+    size_t n_seen; /* rows it has brought */
 };
 
 #define COL_TITLE_(id, title, short_title) title,
@@ -704,6 +707,10 @@ enum gp_status vmtable_add(struct vmtable *t, struct vm *vms, size_t n, struct g
         }
         t->rows[r].vm = vms[i];
         vm_init(&vms[i]);
+        if (t->rows[r].gen != t->gen || existing < 0) {
+            t->rows[r].gen = t->gen;
+            t->n_seen++;
+        }
         if (existing < 0 && t->rows[r].vm.id)
             id_insert(t, r);
         if (!t->rows[r].touched) {
@@ -721,6 +728,48 @@ enum gp_status vmtable_add(struct vmtable *t, struct vm *vms, size_t n, struct g
         }
     }
     place_batch(t, n_old, k, replaced);
+    return st;
+}
+
+/* --- refresh ------------------------------------------------------------------------------- */
+
+void vmtable_refresh_begin(struct vmtable *t)
+{
+    t->gen++;
+    t->n_seen = 0;
+}
+
+size_t vmtable_refresh_seen(const struct vmtable *t)
+{
+    return t->n_seen;
+}
+
+enum gp_status vmtable_refresh_end(struct vmtable *t, size_t *out_dropped, struct gp_error *err)
+{
+    *out_dropped = 0;
+    size_t keep = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->rows[i].gen == t->gen)
+            keep++;
+    /* Rebuilt from the rows kept, in arrival order (so sort ties stay as they were): the
+     * arenas start over without the text of replaced and dropped rows. */
+    struct vm *vms = calloc(keep ? keep : 1, sizeof(*vms));
+    if (!vms)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory for %zu VMs", keep);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->rows[i].gen == t->gen) {
+            vms[k++] = t->rows[i].vm;
+            vm_init(&t->rows[i].vm);
+        }
+    }
+    *out_dropped = t->n - keep;
+    size_t seen = t->n_seen;
+    vmtable_clear(t);
+    /* Capacities stay, so adding back what was held cannot outgrow them. */
+    enum gp_status st = vmtable_add(t, vms, keep, err);
+    t->n_seen = seen;
+    vm_array_free(vms, keep);
     return st;
 }
 

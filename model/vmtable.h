@@ -51,6 +51,17 @@ void vmtable_clear(struct vmtable *t);
 GP_NODISCARD enum gp_status vmtable_add(struct vmtable *t, struct vm *vms, size_t n,
                                         struct gp_error *err);
 
+/* A refresh keeps the rows on show while the new list arrives: after refresh_begin, rows added
+ * replace theirs in place (or are new), and refresh_end drops the rows the refresh did not
+ * bring (VMs deleted meanwhile) and compacts the display arenas the replaced rows left behind.
+ * A refresh that fails or is canceled simply never calls refresh_end: every row stays.
+ * refresh_end returns GP_E_NOMEM with the table unchanged; *out_dropped counts dropped rows. */
+void vmtable_refresh_begin(struct vmtable *t);
+/* Rows the refresh under way has brought so far (its rows, not every row held). */
+size_t vmtable_refresh_seen(const struct vmtable *t);
+GP_NODISCARD enum gp_status vmtable_refresh_end(struct vmtable *t, size_t *out_dropped,
+                                                struct gp_error *err);
+
 /* Rows held / rows shown by the filter. */
 size_t vmtable_count(const struct vmtable *t);
 size_t vmtable_visible(const struct vmtable *t);

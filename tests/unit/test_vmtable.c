@@ -220,6 +220,77 @@ static void test_append_and_replace(void **state)
     vmtable_free(NULL);
 }
 
+/* A refresh keeps every row on show while the new list arrives, updates rows in place, and at
+ * its end drops the VMs it did not bring; filter and sort stay. A refresh that never ends
+ * (failed, canceled) drops nothing. */
+static void test_refresh(void **state)
+{
+    (void)state;
+    struct vmtable *t = five(true);
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(vmtable_set_filter(t, "web-rg"), GP_OK);
+    assert_int_equal(vmtable_set_sort(t, VMCOL_NAME, true), GP_OK);
+    assert_string_equal(names(t), "vm-2 vm-1");
+
+    vmtable_refresh_begin(t);
+    assert_int_equal(vmtable_refresh_seen(t), 0);
+    /* Page 1: vm-1 moved host; vm-2 and db-1 are gone; a new web VM. */
+    struct vm page[3];
+    make_vm(&page[0], "vm-1", "web-rg", "node-09", "Stopped", 2, 4096, NULL);
+    make_vm(&page[1], "vm-5", "web-rg", "node-02", "Running", 2, 4096, NULL);
+    make_vm(&page[2], "vm-10", "ml-rg", "node-02", "Running", 8, 32768, GPUP);
+    assert_int_equal(vmtable_add(t, page, 2, &err), GP_OK);
+    assert_int_equal(vmtable_refresh_seen(t), 2);
+    assert_int_equal(vmtable_count(t), 6); /* nothing dropped while it runs */
+    assert_string_equal(names(t), "vm-5 vm-2 vm-1");
+    size_t i;
+    assert_true(vmtable_find(t, vmtable_vm(t, 2)->id, &i));
+    assert_string_equal(vmtable_cell(t, 2, VMCOL_LOCATION), "node-09");
+    /* Page 2: train-04 and vm-10 (vm-10 twice counts once). */
+    struct vm page2[2];
+    make_vm(&page2[0], "train-04", "ML-RG", "node-01", "Running", 16, 65536, DDA);
+    page2[1] = page[2];
+    vm_init(&page[2]);
+    assert_int_equal(vmtable_add(t, page2, 2, &err), GP_OK);
+    assert_int_equal(vmtable_refresh_seen(t), 4);
+    struct vm again;
+    make_vm(&again, "vm-10", "ml-rg", "node-02", "Running", 8, 32768, GPUP);
+    assert_int_equal(vmtable_add(t, &again, 1, &err), GP_OK);
+    assert_int_equal(vmtable_refresh_seen(t), 4);
+
+    size_t dropped = 99;
+    assert_int_equal(vmtable_refresh_end(t, &dropped, &err), GP_OK);
+    assert_int_equal(dropped, 2); /* vm-2, db-1 */
+    assert_int_equal(vmtable_count(t), 4);
+    assert_string_equal(names(t), "vm-5 vm-1");
+    assert_int_equal(vmtable_sort_column(t), VMCOL_NAME);
+    assert_true(vmtable_sort_desc(t));
+    assert_string_equal(vmtable_filter(t), "web-rg");
+    /* The old text of the replaced and dropped rows is gone from the search. */
+    assert_int_equal(vmtable_set_filter(t, "node-03"), GP_OK);
+    assert_string_equal(names(t), "");
+    assert_int_equal(vmtable_set_filter(t, "stopped"), GP_OK);
+    assert_string_equal(names(t), "vm-1");
+    assert_int_equal(vmtable_set_filter(t, ""), GP_OK);
+    assert_string_equal(names(t), "vm-10 vm-5 vm-1 train-04");
+
+    /* A refresh that brings nothing and never ends keeps every row. */
+    vmtable_refresh_begin(t);
+    assert_int_equal(vmtable_count(t), 4);
+    /* The next one that ends having brought nothing empties the table. */
+    vmtable_refresh_begin(t);
+    assert_int_equal(vmtable_refresh_end(t, &dropped, &err), GP_OK);
+    assert_int_equal(dropped, 4);
+    assert_int_equal(vmtable_count(t), 0);
+    for (int k = 0; k < 3; k++)
+        vm_cleanup(&page[k]);
+    for (int k = 0; k < 2; k++)
+        vm_cleanup(&page2[k]);
+    vm_cleanup(&again);
+    vmtable_free(t);
+}
+
 static void test_sanitized(void **state)
 {
     (void)state;
@@ -378,7 +449,7 @@ int main(void)
         cmocka_unit_test(test_cells),   cmocka_unit_test(test_filter),
         cmocka_unit_test(test_sort),    cmocka_unit_test(test_append_and_replace),
         cmocka_unit_test(test_sanitized), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_sort_random_names),
+        cmocka_unit_test(test_sort_random_names), cmocka_unit_test(test_refresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
