@@ -60,6 +60,7 @@ struct app {
     char flash[256];
     bool flash_error;
     bool loading;
+    bool refreshing;        /* the load runs over the rows held (app_vms_begin) */
     bool rows_painted;      /* rows_paint_ms is set */
     uint64_t rows_paint_ms; /* when arriving rows were last shown */
     uint64_t rows_timer;    /* pending throttled repaint, 0 when none */
@@ -457,8 +458,13 @@ void app_vms_begin(struct app *a, bool replace)
     a->keep_sel[0] = '\0';
     if (sel && sel->id)
         (void)text_copy(a->keep_sel, sizeof(a->keep_sel), sel->id);
-    if (replace)
+    if (replace || vmtable_count(vmlist_table(a->home)) == 0) {
         vmlist_clear(a->home);
+        a->refreshing = false;
+    } else {
+        vmlist_refresh_begin(a->home);
+        a->refreshing = true;
+    }
     a->loading = true;
     vmlist_set_loading(a->home, true, 0);
     a->dirty |= DIRTY_STATUS | DIRTY_BODY;
@@ -480,10 +486,29 @@ void app_vms_done(struct app *a, const struct gp_error *err)
 {
     a->loading = false;
     vmlist_set_loading(a->home, false, 0);
+    bool ok = !err || err->status == GP_OK;
+    if (a->refreshing) {
+        a->refreshing = false;
+        if (ok) {
+            size_t dropped = 0;
+            struct gp_error e2;
+            gp_error_clear(&e2);
+            if (vmlist_refresh_end(a->home, &dropped, &e2) != GP_OK)
+                app_flash(a, true, "Refresh: %s", e2.message);
+            else if (dropped)
+                app_flash(a, false, "%zu VM%s no longer listed", dropped,
+                          dropped == 1 ? " is" : "s are");
+            a->dirty |= DIRTY_BODY;
+        } else {
+            /* The rows stay as they were: the end of the list never came. */
+            vmlist_refresh_abandon(a->home);
+        }
+    }
     rows_flush(a);
-    if (err && err->status != GP_OK) {
+    if (!ok) {
         a->pending_vm[0] = '\0';
-        app_flash(a, true, "Loading VMs failed: %s", err->message);
+        if (err->status != GP_E_CANCELED)
+            app_flash(a, true, "Loading VMs failed: %s", err->message);
     }
     pending_vm_arrived(a, true);
     a->dirty |= DIRTY_STATUS;

@@ -92,9 +92,11 @@ void app_set_source(struct app *a, const struct tui_source_ops *ops, void *ctx);
 void app_set_open_vm(struct app *a, void (*fn)(void *ctx, struct app *a, const struct vm *vm),
                      void *ctx);
 
-/* VM rows arriving: begin (replace: drop the rows held), pages (ownership of the VMs' contents
- * moves, the array stays the caller's), done (err NULL on success: its message is flashed
- * otherwise). expected is the total when known, 0 when not. */
+/* VM rows arriving: begin (replace: drop the rows held; else a refresh: the rows stay on show,
+ * arriving rows replace theirs, and a load that succeeds drops the VMs it did not bring),
+ * pages (ownership of the VMs' contents moves, the array stays the caller's), done (err NULL
+ * on success; else its message is flashed, except for GP_E_CANCELED, and every row stays).
+ * expected is the total when known, 0 when not. */
 void app_vms_begin(struct app *a, bool replace);
 GP_NODISCARD enum gp_status app_add_vms(struct app *a, struct vm *vms, size_t n,
                                         size_t expected, struct gp_error *err);

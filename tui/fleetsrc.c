@@ -50,8 +50,12 @@ static void src_cancel(void *ctx)
     if (s->listing) {
         fleet_cancel(s->listing);
         s->listing = NULL;
-        if (s->app)
-            app_vms_done(s->app, NULL);
+        if (s->app) {
+            struct gp_error err;
+            gp_error_clear(&err);
+            (void)gp_error_set(&err, GP_E_CANCELED, "canceled");
+            app_vms_done(s->app, &err);
+        }
     }
 }
 
@@ -60,7 +64,7 @@ static void src_load(void *ctx, struct app *app)
     struct fleetsrc *s = ctx;
     src_cancel(s);
     s->app = app;
-    app_vms_begin(app, true);
+    app_vms_begin(app, false); /* a refresh keeps the rows on show until theirs arrive */
     struct gp_error err;
     gp_error_clear(&err);
     if (fleet_list(s->arm, s->subscription, s->resource_group, s->have_opts ? &s->opts : NULL,

@@ -37,6 +37,7 @@ struct vmlist {
     bool editing;         /* typing a filter */
     char filter[VMTABLE_FILTER_MAX];
     bool loading;
+    bool refreshing;      /* loading over the rows held (vmlist_refresh_begin) */
     size_t expected;
     int rows, cols;       /* body size */
     int x[VMTABLE_COLUMN_COUNT], w[VMTABLE_COLUMN_COUNT];
@@ -290,12 +291,15 @@ static void draw_info(struct vmlist *vl, WINDOW *w)
             snprintf(total, sizeof(total), "%zu", vl->expected);
         else
             snprintf(total, sizeof(total), "?");
+        /* A refresh counts the rows it has brought, over the rows still on show. */
+        const char *what = vl->refreshing ? "refreshing" : "loading";
+        size_t got = vl->refreshing ? vmtable_refresh_seen(vl->t) : n;
         if (vl->filter[0])
-            snprintf(right, sizeof(right), "%zu shown %s loading%s %zu of %s", shown, dot,
-                     tui_glyph(GLYPH_ELLIPSIS), n, total);
+            snprintf(right, sizeof(right), "%zu shown %s %s%s %zu of %s", shown, dot, what,
+                     tui_glyph(GLYPH_ELLIPSIS), got, total);
         else
-            snprintf(right, sizeof(right), "loading%s %zu of %s", tui_glyph(GLYPH_ELLIPSIS), n,
-                     total);
+            snprintf(right, sizeof(right), "%s%s %zu of %s", what, tui_glyph(GLYPH_ELLIPSIS),
+                     got, total);
     } else {
         snprintf(right, sizeof(right), "%s", count);
     }
@@ -599,11 +603,34 @@ enum gp_status vmlist_add_rows(struct vmlist *vl, struct vm *vms, size_t n,
 void vmlist_clear(struct vmlist *vl)
 {
     vmtable_clear(vl->t);
+    vl->refreshing = false;
     vl->sel = vl->top = 0;
     vl->moved = false;
     free(vl->sel_id);
     vl->sel_id = NULL;
     vl->full = true;
+}
+
+void vmlist_refresh_begin(struct vmlist *vl)
+{
+    vmtable_refresh_begin(vl->t);
+    vl->refreshing = true;
+    vl->info_dirty = true;
+}
+
+enum gp_status vmlist_refresh_end(struct vmlist *vl, size_t *out_dropped, struct gp_error *err)
+{
+    vl->refreshing = false;
+    vl->info_dirty = true;
+    enum gp_status st = vmtable_refresh_end(vl->t, out_dropped, err);
+    resync(vl);
+    return st;
+}
+
+void vmlist_refresh_abandon(struct vmlist *vl)
+{
+    vl->refreshing = false;
+    vl->info_dirty = true;
 }
 
 void vmlist_set_loading(struct vmlist *vl, bool loading, size_t expected)

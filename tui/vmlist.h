@@ -27,6 +27,13 @@ struct vmtable *vmlist_table(struct vmlist *vl);
 GP_NODISCARD enum gp_status vmlist_add_rows(struct vmlist *vl, struct vm *vms, size_t n,
                                             struct gp_error *err);
 void vmlist_clear(struct vmlist *vl);
+/* A refresh that keeps the rows on show (vmtable_refresh_begin/_end): end drops the VMs it
+ * did not bring; *out_dropped counts them. The selection stays on its VM while it exists. */
+void vmlist_refresh_begin(struct vmlist *vl);
+GP_NODISCARD enum gp_status vmlist_refresh_end(struct vmlist *vl, size_t *out_dropped,
+                                               struct gp_error *err);
+/* The refresh failed or was canceled: every row stays as it is. */
+void vmlist_refresh_abandon(struct vmlist *vl);
 /* expected: total when known, 0 when not ("loading… 300 of ?"). */
 void vmlist_set_loading(struct vmlist *vl, bool loading, size_t expected);
 /* Enter on a row calls fn with the VM (borrowed for the call). */

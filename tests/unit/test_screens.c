@@ -137,6 +137,7 @@ struct run {
     bool steps;    /* two VMs show an operation's step */
     bool readonly;
     bool loading;  /* the load has not finished */
+    bool refresh;  /* then a refresh has brought the first 12 rows again */
     unsigned ops;  /* operations running */
     int opened;    /* out: VMs opened with Enter */
 };
@@ -177,6 +178,17 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
     }
     app_set_counts(app, r->ops, 2);
     vm_array_free(vms, n); /* emptied: the table took the contents */
+    if (r->refresh) {
+        vms = NULL; /* vm_list_from_json appends to the array it is given */
+        n = 0;
+        assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err),
+                         GP_OK);
+        free(next);
+        next = NULL;
+        app_vms_begin(app, false);
+        assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
+        vm_array_free(vms, n);
+    }
     if (r->steps) {
         app_set_vm_step(app, id_of(app, "train-02"), "stopping 1/3");
         app_set_vm_step(app, id_of(app, "train-04"), "attaching 2/3");
@@ -280,6 +292,14 @@ static void test_loading(void **state)
     /* The first page is in, the load goes on: the rows show with the loading indicator. */
     struct run r = {.keys = "j", .loading = true};
     run_screen("loading", &r);
+}
+
+static void test_refreshing(void **state)
+{
+    (void)state;
+    /* A refresh under way: every row still shows, the info line counts the refreshed ones. */
+    struct run r = {.keys = "j", .refresh = true};
+    run_screen("refreshing", &r);
 }
 
 static void test_open_vm(void **state)
@@ -413,6 +433,46 @@ static void test_reload_keeps_selection(void **state)
     assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
     app_vms_done(app, NULL);
     assert_string_equal(vmlist_selected(vl)->name, "build-02");
+    vm_array_free(vms, n);
+
+    /* A refresh keeps the rows and the selection on show while it runs; at its end the VMs it
+     * did not bring (build-01, first in the list, and cache-01) are gone and the selection has
+     * stayed on its VM. */
+    free(next);
+    vms = NULL; /* vm_list_from_json appends to the array it is given */
+    n = 0;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    app_vms_begin(app, false);
+    assert_int_equal(vmtable_count(vmlist_table(vl)), FLEET_N);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(vms[i].name, "build-01") == 0 || strcmp(vms[i].name, "cache-01") == 0)
+            continue;
+        struct vm one = vms[i];
+        vm_init(&vms[i]);
+        assert_int_equal(app_add_vms(app, &one, 1, 0, &err), GP_OK);
+        vm_cleanup(&one);
+        kept++;
+        assert_int_equal(vmtable_count(vmlist_table(vl)), FLEET_N);
+    }
+    app_vms_done(app, NULL);
+    assert_int_equal(vmtable_count(vmlist_table(vl)), kept);
+    assert_int_equal(kept, FLEET_N - 2);
+    assert_string_equal(vmlist_selected(vl)->name, "build-02");
+    vm_array_free(vms, n);
+
+    /* A refresh that fails midway keeps every row, those it did not bring included. */
+    free(next);
+    vms = NULL; /* vm_list_from_json appends to the array it is given */
+    n = 0;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    app_vms_begin(app, false);
+    assert_int_equal(app_add_vms(app, vms, 3, 0, &err), GP_OK);
+    gp_error_clear(&err);
+    (void)gp_error_set(&err, GP_E_HTTP, "HTTP 503 ServiceUnavailable");
+    app_vms_done(app, &err);
+    assert_int_equal(vmtable_count(vmlist_table(vl)), FLEET_N - 2);
     vm_array_free(vms, n);
     free(page);
     free(next);
@@ -638,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_no_display_paints_and_ends),
         cmocka_unit_test(test_reload_keeps_selection),
         cmocka_unit_test(test_palette_vm_while_loading),
+        cmocka_unit_test(test_refreshing),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
