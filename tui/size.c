@@ -41,6 +41,7 @@ struct size_screen {
     long partition_mb;
     char partition_src[48];
     char dda_name[128];  /* a free DDA device's name for a new DDA assignment, "" if none */
+    char why_no_gpup[256]; /* why GPU Partition is not offered ("" when it is) */
     char name[128];      /* sanitized VM name */
 };
 
@@ -107,6 +108,18 @@ static void learn_cluster(struct size_screen *z)
         (void)text_copy(z->partition_src, sizeof(z->partition_src), "from config");
     }
     z->offered[z->initial] = true; /* what the VM has is always shown */
+    /* The service's rule "a GPU is DDA or GPU-P, never both" made visible: say why the
+     * partition choice is missing rather than leave the operator looking for it. */
+    z->why_no_gpup[0] = '\0';
+    if (!z->offered[CHOICE_GPUP]) {
+        char where[128];
+        if (z->vm.host_node)
+            text_sanitize(where, sizeof(where), z->vm.host_node);
+        (void)snprintf(z->why_no_gpup, sizeof(z->why_no_gpup),
+                       "No GPU Partition: %s %s no GPU in GPU-P mode",
+                       z->vm.host_node ? where : "the hosts of its custom location",
+                       z->vm.host_node ? "has" : "have");
+    }
 }
 
 static void build_fields(struct size_screen *z)
@@ -200,6 +213,11 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             draw_text(w, y, 30, cols - 31, buf, colors_attr(THEME_DIM));
         }
         y++;
+    }
+    if (z->why_no_gpup[0]) {
+        draw_text(w, y++, 3, cols - 4, z->why_no_gpup, colors_attr(THEME_DIM));
+        draw_text(w, y++, 3, cols - 4, "(a GPU is used either by DDA or by GPU-P, never both)",
+                  colors_attr(THEME_DIM));
     }
     y++;
     if (z->vm.n_gpus > 0) {

@@ -588,6 +588,29 @@ static void test_size_without_inventory(void **state)
     console_stop(&c);
 }
 
+static void test_size_dda_host(void **state)
+{
+    (void)state;
+    /* node-02's GPU in DDA mode: no GPU Partition choice, and the screen says why. */
+    gpus02[0].mode = GPU_MODE_DDA;
+    struct console c;
+    console_start(&c, false);
+    keys(&c, "<Enter>z"); /* vm-001, on node-02 */
+    assert_true(screen_has(&c, "Size: vm-001"));
+    assert_false(screen_has(&c, "( ) GPU Partition"));
+    assert_true(screen_has(&c, "( ) GPU passthrough (DDA)"));
+    assert_true(screen_has(&c, "No GPU Partition: node-02 has no GPU in GPU-P mode\n"));
+    assert_true(screen_has(&c, "(a GPU is used either by DDA or by GPU-P, never both)"));
+    console_stop(&c);
+    gpus02[0].mode = GPU_MODE_GPUP;
+    /* With a GPU-P GPU there, the choice is offered and no such line shows. */
+    console_start(&c, false);
+    keys(&c, "<Enter>z");
+    assert_true(screen_has(&c, "( ) GPU Partition"));
+    assert_false(screen_has(&c, "No GPU Partition"));
+    console_stop(&c);
+}
+
 static void test_resume_journaled(void **state)
 {
     (void)state;
@@ -689,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_delete_assignment),
         cmocka_unit_test(test_size_without_inventory),
+        cmocka_unit_test(test_size_dda_host),
         cmocka_unit_test(test_resume_journaled),
         cmocka_unit_test(test_json_view),
         cmocka_unit_test(test_osc52_and_pretty),
