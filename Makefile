@@ -170,7 +170,7 @@ bench: all $(BENCH_BINS)
 demo: all
 	$(Q)if [ -x $(GPUP) ]; then exec $(GPUP) --demo; \
 	 else echo "gpup: the console is not built yet; starting the emulator only"; \
-	      exec $(GPUP_SIM) --listen 127.0.0.1:0 --fleet 300 --hosts 8 --seed 1; fi
+	      exec $(GPUP_SIM) --listen 127.0.0.1:0 --fleet 300 --hosts 12 --seed 1; fi
 
 # libFuzzer with ASan+UBSan: every harness for FUZZ_SECONDS each, starting from the committed
 # seeds; new inputs go to build/fuzz/corpus/<name>, crashes to build/fuzz/crash-<name>-*.

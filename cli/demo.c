@@ -19,9 +19,11 @@
 #include "model/text.h"
 
 /* A demo fleet as product.md 1 describes it: several resource groups, a few hundred VMs, hosts
- * with GPU-P and DDA GPUs. Operations take long enough to watch their progress. */
+ * with GPU-P and DDA GPUs. Twelve hosts give every kind the generator makes (a DDA-only host, a
+ * cluster of mixed models, full hosts) and partitions still free to try an attach on.
+ * Operations take long enough to watch their progress. */
 static const char *const demo_args[] = {"--listen", "127.0.0.1:0", "--fleet", "300",
-                                        "--hosts", "8", "--seed", "1", "--op-ms", "1500",
+                                        "--hosts", "12", "--seed", "1", "--op-ms", "1500",
                                         "--quiet"};
 #define DEMO_NARGS (sizeof demo_args / sizeof demo_args[0])
 #define DEMO_MAX_EXTRA 16

@@ -131,12 +131,16 @@ static void build_inventory(struct hosts *h, const struct cluster *c)
             }
         }
     }
-    char psize[32];
-    size_text(all.partition_size_mb, psize, sizeof(psize));
+    /* One size when every partition has it; the pool reports none when models differ. */
+    char psize[48] = "";
+    if (all.partition_size_mb > 0)
+        snprintf(psize, sizeof(psize), " (%ld MB each)", all.partition_size_mb);
+    else if (all.total > 0)
+        snprintf(psize, sizeof(psize), " (sizes vary by model)");
     add_line(h, THEME_TITLE, "%zu host%s, %zu GPU%s", c->n_hosts, c->n_hosts == 1 ? "" : "s",
              n_gpus, n_gpus == 1 ? "" : "s");
-    add_line(h, THEME_TEXT, "GPU-P: %d of %d partitions used (%s each)   DDA: %zu of %zu GPUs "
-             "in use", all.used, all.total, psize, dda_used, dda);
+    add_line(h, THEME_TEXT, "GPU-P: %d of %d partitions used%s  DDA: %zu of %zu GPUs in use",
+             all.used, all.total, psize, dda_used, dda);
     add_line(h, THEME_TEXT, "%s", "");
     add_cells(h, THEME_HEADER, "Host / GPU", "Model", "Mode", "Size", "Used", "Held by");
     const char *dot = tui_glyph(GLYPH_DOT);
@@ -149,8 +153,12 @@ static void build_inventory(struct hosts *h, const struct cluster *c)
                      pool.total);
         else if (ho->n_gpus == 0)
             snprintf(used, sizeof(used), " %s no GPUs", dot);
-        add_line(h, THEME_GPU, "%s %s %s%s", ho->name ? ho->name : "?", dot,
-                 last_segment(ho->custom_location), used);
+        /* The custom location when the inventory names it (Arc machines may not). */
+        const char *where = last_segment(ho->custom_location);
+        char loc[128] = "";
+        if (where[0])
+            snprintf(loc, sizeof(loc), " %s %s", dot, where);
+        add_line(h, THEME_GPU, "%s%s%s", ho->name ? ho->name : "?", loc, used);
         for (size_t g = 0; g < ho->n_gpus; g++) {
             const struct host_gpu *gpu = &ho->gpus[g];
             char name[96], sz[32] = "", use[48] = "";

@@ -218,6 +218,26 @@ static void test_hosts_scroll(void **state)
     hosts_case_free(&hc);
 }
 
+static void test_hosts_mixed(void **state)
+{
+    (void)state;
+    /* Hosts whose inventory names no custom location, partitions of two sizes, and a host
+     * with DDA GPUs only: no empty "·  ·" fields, no single partition size claimed. */
+    struct hosts_case hc;
+    memset(&hc, 0, sizeof(hc));
+    cluster_init(&hc.c);
+    hc.c.inventory_known = true;
+    struct host *h = clusterfix_host(&hc.c, "node-01", NULL);
+    gpu_p(h, "gpu-0", "NVIDIA A2", 4, 1, NULL, 0);
+    h = clusterfix_host(&hc.c, "node-02", NULL);
+    gpu_p(h, "gpu-0", "NVIDIA L4", 4, 0, NULL, 0);
+    h->gpus[0].partition_size_mb = 5472;
+    h = clusterfix_host(&hc.c, "node-03", CL_ID("cl-denver"));
+    gpu_dda(h, "gpu-0", "NVIDIA T4", NULL);
+    run_screen("hosts-mixed", "", open_hosts, &hc);
+    hosts_case_free(&hc);
+}
+
 static void test_hosts_no_inventory(void **state)
 {
     (void)state;
@@ -655,6 +675,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hosts_inventory),
         cmocka_unit_test(test_hosts_no_inventory),
+        cmocka_unit_test(test_hosts_mixed),
         cmocka_unit_test(test_hosts_scroll),
         cmocka_unit_test(test_wizard_checks),
         cmocka_unit_test(test_wizard_profile_defaults),
