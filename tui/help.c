@@ -2,6 +2,7 @@
  * tui/help.c: the help screen: the keymap's help lines, scrollable. */
 #include "tui/help.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "tui/app.h"
 #include "tui/colors.h"
 #include "tui/draw.h"
+#include "tui/palette.h"
 #include "tui/widget.h"
 
 #define HELP_MAX_LINES 256
@@ -113,18 +115,17 @@ void help_open(struct app *a)
     add_line(h, "Keys (change them in the keys section of the config file); Esc goes back");
     add_line(h, "");
     keymap_help(app_keymap(a), add_line, h);
-    static const char *const commands[] = {
-        "",
-        "Commands (after :, Tab completes):",
-        "  :vm NAME         Open a virtual machine",
-        "  :rg NAME         Show one resource group",
-        "  :profile NAME    Switch to another profile",
-        "  :theme NAME      Switch to another theme",
-        "  :refresh         Refresh from the service",
-        "  :help            Show this help",
-        "  :q               Quit",
-    };
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        add_line(h, commands[i]);
+    add_line(h, "");
+    add_line(h, "Commands (after :, Tab completes):");
+    for (size_t i = 0; i < palette_n_commands; i++) {
+        const struct palette_command *pc = &palette_commands[i];
+        if (strcmp(pc->name, "quit") == 0)
+            continue; /* :q says it */
+        char line[128];
+        char head[32];
+        snprintf(head, sizeof(head), ":%s%s%s", pc->name, pc->arg[0] ? " " : "", pc->arg);
+        snprintf(line, sizeof(line), "  %-16s %s", head, pc->what);
+        add_line(h, line);
+    }
     app_push(a, &h->screen);
 }

@@ -9,9 +9,10 @@
 #include "model/text.h"
 #include "model/vmtable.h"
 
-static const char *const commands[] = {"vm", "rg", "profile", "theme", "refresh", "help", "q",
-                                       "quit"};
-#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define PALETTE_COMMAND_(name, arg, what) {name, arg, what},
+const struct palette_command palette_commands[] = {PALETTE_COMMANDS(PALETTE_COMMAND_)};
+#undef PALETTE_COMMAND_
+const size_t palette_n_commands = sizeof(palette_commands) / sizeof(palette_commands[0]);
 
 void palette_open(struct palette *p)
 {
@@ -65,13 +66,25 @@ static void complete(struct palette *p, const struct vmtable *t)
     struct completion c = {.n = 0};
     if (!space) {
         size_t plen = strlen(p->text);
-        for (size_t i = 0; i < N_COMMANDS; i++)
-            offer(&c, commands[i], p->text, plen);
+        p->hint[0] = '\0';
+        size_t used = 0;
+        for (size_t i = 0; i < palette_n_commands; i++) {
+            size_t before = c.n;
+            offer(&c, palette_commands[i].name, p->text, plen);
+            /* Several match: the hint lists them (as far as it holds them). */
+            if (c.n > before) {
+                int w = snprintf(p->hint + used, sizeof(p->hint) - used, "%s%s",
+                                 used ? " " : "", palette_commands[i].name);
+                if (w > 0 && (size_t)w < sizeof(p->hint) - used)
+                    used += (size_t)w;
+            }
+        }
         if (c.n == 1)
             snprintf(p->text, sizeof(p->text), "%s ", c.common);
         else if (c.n > 1 && strlen(c.common) > plen)
             (void)text_copy(p->text, sizeof(p->text), c.common);
-        snprintf(p->hint, sizeof(p->hint), "%s", c.n ? "" : "no such command");
+        if (c.n <= 1)
+            snprintf(p->hint, sizeof(p->hint), "%s", c.n ? "" : "no such command");
         return;
     }
     size_t clen = (size_t)(space - p->text);

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * tui/palette.h: the command palette (`:`, product.md 2.1.9): a one-line prompt in the status
- * line with Tab completion of command names, VM names and resource groups:
- *     :vm NAME   open a VM        :rg NAME    show one resource group
- *     :refresh   reload           :help       the keys         :q  quit
- * :profile and :theme (and anything else) go to the handler the app was given. */
+ * line with Tab completion of command names, VM names and resource groups. The commands are
+ * listed once, in PALETTE_COMMANDS, for completion and for the help screen; running them is
+ * the app's (vm, rg, refresh, help, q) or the handler's it was given (the rest). */
 #ifndef GPUP_TUI_PALETTE_H
 #define GPUP_TUI_PALETTE_H
 
@@ -13,6 +12,27 @@
 struct vmtable;
 
 #define PALETTE_MAX 128
+
+/* name, argument, what it does */
+#define PALETTE_COMMANDS(X)                                                                    \
+    X("vm", "NAME", "Open a virtual machine")                                                  \
+    X("rg", "NAME", "Show one resource group")                                                 \
+    X("hosts", "", "Hosts and their GPUs")                                                     \
+    X("create", "", "Create a virtual machine")                                                \
+    X("resume", "", "Finish the operations left unfinished in the journal")                    \
+    X("notifications", "", "Show the notifications")                                           \
+    X("profile", "NAME", "Switch to another profile")                                          \
+    X("theme", "NAME", "Switch to another theme")                                              \
+    X("refresh", "", "Refresh from the service")                                               \
+    X("help", "", "Show this help")                                                            \
+    X("q", "", "Quit")                                                                         \
+    X("quit", "", "Quit")
+
+struct palette_command {
+    const char *name, *arg, *what;
+};
+extern const struct palette_command palette_commands[];
+extern const size_t palette_n_commands;
 
 struct palette {
     bool active;

@@ -501,6 +501,9 @@ static void test_palette(void **state)
     run_screen("palette-vm", &r);
     assert_int_equal(r.opened, 1);
     run_keys("palette-unknown", ":vm nope<Enter>", false);
+    /* Tab with several commands matching lists them; with one, completes it. */
+    run_keys("palette-list", ":<Tab>", false);
+    run_keys("palette-r", ":r<Tab>", false);
     run_keys("palette-cmd", ":zz<Enter>", false);
 }
 
