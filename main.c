@@ -15,6 +15,7 @@
 
 #include "cli/backend.h"
 #include "model/cluster.h"
+#include "model/settings.h"
 #include "net/journal.h"
 #include "net/vmclient.h"
 #include "tui/console.h"
@@ -23,7 +24,54 @@ extern char **environ;
 
 #define GPUP_DEMO_SUBSCRIPTION "00000000-0000-0000-0000-000000000000"
 
-/* The console on a session made from the same options as any command. */
+/* One console on a session made from the same options as any command. *out_st is what
+ * opening the session gave (not GP_OK: it did not open, err says why); next receives the
+ * profile ":profile NAME" asked for. */
+static int console_once(const struct cli_args *args, const char *notice, char *next,
+                        size_t next_size, enum gp_status *out_st, struct gp_error *err)
+{
+    struct cli_session *s = NULL;
+    struct cli_console_parts parts;
+    struct cluster cluster;
+    cluster_init(&cluster);
+    int rc = CLI_EXIT_FAILED;
+    enum gp_status st = cli_session_open(args, &s, err);
+    if (st == GP_OK)
+        st = cli_session_console_parts(s, &parts, &cluster, err);
+    struct journal_file jf = {.fd = -1};
+    if (st == GP_OK)
+        st = journal_file_open_in(&jf, parts.state_dir, err);
+    *out_st = st;
+    if (st == GP_OK) {
+        const struct settings_effective *eff = cli_session_settings(s);
+        struct console_env env = {
+            .loop = parts.loop,
+            .arm = parts.arm,
+            .exec_ops = &vmclient_exec_ops,
+            .exec_client = parts.vmc,
+            .journal = journal_file_sink,
+            .journal_ctx = &jf,
+            .state_dir = parts.state_dir,
+            .eff = eff,
+            .subscription = parts.subscription,
+            .cluster = &cluster,
+            .readonly = args->set[CLI_OPT_READONLY],
+            .theme = args->value[CLI_OPT_THEME],
+            .environ = (const char *const *)environ,
+            .notice = notice,
+            .next_profile = next,
+            .next_profile_size = next_size,
+        };
+        rc = console_run(&env, err);
+    }
+    journal_file_close(&jf);
+    cluster_cleanup(&cluster);
+    cli_session_close(s);
+    return rc;
+}
+
+/* The console; ":profile NAME" ends one and starts the next on NAME, and a profile that cannot
+ * be opened brings back the one before with the reason shown. */
 static int run_console(const struct cli_args *args)
 {
     struct gp_error err;
@@ -41,43 +89,43 @@ static int run_console(const struct cli_args *args)
             return CLI_EXIT_FAILED;
         }
     }
-    struct cli_session *s = NULL;
-    struct cli_console_parts parts;
-    struct cluster cluster;
-    cluster_init(&cluster);
-    int rc = CLI_EXIT_FAILED;
-    enum gp_status st = cli_session_open(args, &s, &err);
-    if (st == GP_OK)
-        st = cli_session_console_parts(s, &parts, &cluster, &err);
-    struct journal_file jf = {.fd = -1};
-    if (st == GP_OK)
-        st = journal_file_open_in(&jf, parts.state_dir, &err);
-    if (st == GP_OK) {
-        const struct settings_effective *eff = cli_session_settings(s);
-        struct console_env env = {
-            .loop = parts.loop,
-            .arm = parts.arm,
-            .exec_ops = &vmclient_exec_ops,
-            .exec_client = parts.vmc,
-            .journal = journal_file_sink,
-            .journal_ctx = &jf,
-            .state_dir = parts.state_dir,
-            .eff = eff,
-            .subscription = parts.subscription,
-            .cluster = &cluster,
-            .readonly = args->set[CLI_OPT_READONLY],
-            .theme = args->value[CLI_OPT_THEME],
-            .environ = (const char *const *)environ,
-        };
-        rc = console_run(&env, &err);
+    struct cli_args cur = *args;
+    /* The profile running (cur.value[CLI_OPT_PROFILE] points at it once switched) and the one
+     * to come back to when a switch fails (unset: the one the command line chose). */
+    char running[SETTINGS_NAME_MAX], back[SETTINGS_NAME_MAX], next[SETTINGS_NAME_MAX];
+    char notice[sizeof(err.message) + 96] = "";
+    bool have_back = false, switching = false;
+    int rc;
+    enum gp_status st;
+    for (;;) {
+        rc = console_once(&cur, notice, next, sizeof(next), &st, &err);
+        notice[0] = '\0';
+        if (st != GP_OK && switching) {
+            (void)snprintf(notice, sizeof(notice), "cannot switch to profile %s: %s", running,
+                           err.message);
+            gp_error_clear(&err);
+            switching = false;
+            if (have_back) {
+                (void)snprintf(running, sizeof(running), "%s", back);
+                cur.value[CLI_OPT_PROFILE] = running;
+            } else {
+                cur.value[CLI_OPT_PROFILE] = args->value[CLI_OPT_PROFILE];
+            }
+            continue;
+        }
+        if (rc != 0 || st != GP_OK || !next[0])
+            break;
+        have_back = cur.value[CLI_OPT_PROFILE] != args->value[CLI_OPT_PROFILE];
+        if (have_back)
+            (void)snprintf(back, sizeof(back), "%s", running);
+        (void)snprintf(running, sizeof(running), "%s", next);
+        cur.value[CLI_OPT_PROFILE] = running;
+        switching = true;
     }
     if (rc != 0 || st != GP_OK) {
         fprintf(stderr, "gpup: %s\n", err.message);
         rc = st == GP_E_CONFIG ? CLI_EXIT_USAGE : st == GP_E_AUTH ? CLI_EXIT_AUTH : CLI_EXIT_FAILED;
     }
-    journal_file_close(&jf);
-    cluster_cleanup(&cluster);
-    cli_session_close(s);
     demo_stop(&d);
     return rc;
 }

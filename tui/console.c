@@ -148,6 +148,31 @@ static bool apply_theme(struct console *c, const char *name)
     return true;
 }
 
+/* ":profile NAME": the console ends and main opens a session on NAME (its endpoint, identity
+ * and subscription may all differ), then a new console; the service keeps nothing of ours
+ * that a switch could lose, but running operations would be left unwatched, so not then. */
+static void switch_profile(struct console *c, const char *name)
+{
+    const char *current = c->env->eff->profile.name;
+    char safe[64];
+    text_sanitize(safe, sizeof(safe), name ? name : "");
+    if (!name || !*name) {
+        app_flash(c->app, true, ":profile needs a profile name (gpup config show lists them)");
+    } else if (!c->env->next_profile || c->env->next_profile_size == 0) {
+        app_flash(c->app, true, "switching profiles is not available here");
+    } else if (str_eq(name, current)) {
+        app_flash(c->app, false, "already on profile %s", safe);
+    } else if (ops_running(c->ops) > 0) {
+        app_flash(c->app, true, "%u operation(s) running: switch profiles when they end",
+                  ops_running(c->ops));
+    } else if (!text_copy(c->env->next_profile, c->env->next_profile_size, name)) {
+        c->env->next_profile[0] = '\0';
+        app_flash(c->app, true, "profile name too long: %s", safe);
+    } else {
+        app_quit(c->app);
+    }
+}
+
 static bool on_command(void *ctx, struct app *a, const char *cmd, const char *arg)
 {
     struct console *c = ctx;
@@ -166,7 +191,7 @@ static bool on_command(void *ctx, struct app *a, const char *cmd, const char *ar
         else if (apply_theme(c, arg))
             app_flash(c->app, false, "theme %s", arg);
     } else if (str_eq(cmd, "profile")) {
-        app_flash(c->app, true, "switching profiles needs a restart: gpup --profile %s", arg);
+        switch_profile(c, arg);
     } else {
         return false;
     }
@@ -194,6 +219,8 @@ int console_run(const struct console_env *env, struct gp_error *err)
     struct console c;
     memset(&c, 0, sizeof(c));
     c.env = env;
+    if (env->next_profile && env->next_profile_size)
+        env->next_profile[0] = '\0';
     journal_ops_init(&c.pending);
 
     struct keymap km;
@@ -248,6 +275,8 @@ int console_run(const struct console_env *env, struct gp_error *err)
     app_set_notifications(c.app, notify_open_cb, c.ops);
     app_set_command_handler(c.app, on_command, &c);
     offer_pending(&c);
+    if (env->notice && *env->notice)
+        app_flash(c.app, true, "%s", env->notice);
     if (env->eff->ui.refresh_seconds > 0)
         c.refresh_timer = loop_timer_add(env->loop, (uint64_t)env->eff->ui.refresh_seconds * 1000u,
                                          on_refresh_timer, &c);

@@ -30,10 +30,16 @@ struct console_env {
     bool readonly;
     const char *theme;                      /* --theme, overrides the settings; may be NULL */
     const char *const *environ;             /* for theme search paths */
+    const char *notice;                     /* flashed as an error at start; may be NULL */
+    char *next_profile;                     /* out: ":profile NAME" asked to switch to NAME
+                                               ("" otherwise); NULL: switching unavailable */
+    size_t next_profile_size;
 };
 
-/* Runs the console. Returns the process exit status: 0 on a normal quit, 1 when the console
- * could not start (err says why; the terminal is restored first). */
+/* Runs the console. Returns the process exit status: 0 on a normal quit (or a quit to switch
+ * profiles: then env->next_profile names it, and the caller opens a new session on it and
+ * runs the console again), 1 when the console could not start (err says why; the terminal is
+ * restored first). */
 int console_run(const struct console_env *env, struct gp_error *err);
 
 #endif
