@@ -788,12 +788,20 @@ static int find_open_op(struct cmd_ctx *c, struct journal_op *out)
     char id[64], line[512], safe[512];
     (void)text_sanitize(id, sizeof(id), c->args->positional);
     int code = -1;
-    if (!op || ambiguous || !op_is_open(op)) {
-        code = fail_msg(c, GP_E_INVALID,
-                        !op       ? "no operation %s in the journal (see gpup ops list)"
-                        : ambiguous ? "%s names several operations; give more of the id"
-                                    : "operation %s is already finished",
-                        id);
+    if (op && !ambiguous && op->state == JOP_DONE) {
+        /* Done meanwhile (another gpup resumed it): what was asked for holds, so a script
+         * that resumes after a crash succeeds rather than fails on the race. */
+        fprintf(c->io->err, "%s: operation %s is already done; nothing to do\n", c->title, id);
+        code = CLI_EXIT_OK;
+    } else if (!op || ambiguous || !op_is_open(op)) {
+        if (op && !ambiguous)
+            code = fail_msg(c, GP_E_INVALID, "operation %s is already %s", id,
+                            journal_op_state_name(op->state));
+        else
+            code = fail_msg(c, GP_E_INVALID,
+                            !op ? "no operation %s in the journal (see gpup ops list)"
+                                : "%s names several operations; give more of the id",
+                            id);
     } else {
         fprintf(c->io->err, "%s\n",
                 text_sanitize(safe, sizeof(safe), journal_op_describe(op, line, sizeof(line))));

@@ -490,6 +490,17 @@ static void test_partial_failure_then_resume(void **state)
     assert_int_equal(r.code, 0);
     assert_null(strstr(r.out, id));
     run_free(&r);
+
+    /* Resumed again (a second script racing the first): done already, so success, and
+     * nothing is sent. */
+    before = mutating_requests(e);
+    r = gpup(e, NULL, resume);
+    if (r.code != 0)
+        fail_msg("resume of a done operation: exit %d: %s", r.code, r.err);
+    (void)snprintf(want, sizeof(want), "operation %s is already done; nothing to do", id);
+    assert_non_null(strstr(r.err, want));
+    run_free(&r);
+    assert_int_equal(mutating_requests(e), before);
     vm_array_free(vms, n);
 }
 
@@ -565,7 +576,7 @@ static void test_unfinished_operation_guards_its_vm(void **state)
     assert_int_equal(mutating_requests(e), before);
     r = gpup(e, NULL, abandon);
     assert_int_equal(r.code, 2);
-    (void)snprintf(want, sizeof(want), "operation %s is already finished", id);
+    (void)snprintf(want, sizeof(want), "operation %s is already abandoned", id);
     assert_non_null(strstr(r.err, want));
     run_free(&r);
     const char *list[] = {"ops", "list", "-o", "json", NULL};
