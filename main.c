@@ -24,6 +24,25 @@ extern char **environ;
 
 #define GPUP_DEMO_SUBSCRIPTION "00000000-0000-0000-0000-000000000000"
 
+/* Starts the demo emulator and points this process at it (the emulator accepts any token and
+ * serves its default subscription); false after saying why on stderr, prefixed with what. */
+static bool demo_env_start(struct demo *d, const char *what)
+{
+    struct gp_error err;
+    gp_error_clear(&err);
+    if (demo_start(d, NULL, &err) != GP_OK) {
+        fprintf(stderr, "%s: %s\n", what, err.message);
+        return false;
+    }
+    if (setenv("GPUP_ENDPOINT", d->endpoint, 1) != 0 || setenv("GPUP_TOKEN", "demo", 1) != 0 ||
+        setenv("GPUP_SUBSCRIPTION", GPUP_DEMO_SUBSCRIPTION, 1) != 0) {
+        demo_stop(d);
+        fprintf(stderr, "%s: cannot set the environment\n", what);
+        return false;
+    }
+    return true;
+}
+
 /* One console on a session made from the same options as any command. *out_st is what
  * opening the session gave (not GP_OK: it did not open, err says why); next receives the
  * profile ":profile NAME" asked for. */
@@ -77,18 +96,8 @@ static int run_console(const struct cli_args *args)
     struct gp_error err;
     gp_error_clear(&err);
     struct demo d = {0};
-    if (args->set[CLI_OPT_DEMO]) {
-        if (demo_start(&d, NULL, &err) != GP_OK) {
-            fprintf(stderr, "gpup --demo: %s\n", err.message);
-            return CLI_EXIT_FAILED;
-        }
-        if (setenv("GPUP_ENDPOINT", d.endpoint, 1) != 0 || setenv("GPUP_TOKEN", "demo", 1) != 0 ||
-            setenv("GPUP_SUBSCRIPTION", GPUP_DEMO_SUBSCRIPTION, 1) != 0) {
-            demo_stop(&d);
-            fputs("gpup: --demo: cannot set the environment\n", stderr);
-            return CLI_EXIT_FAILED;
-        }
-    }
+    if (args->set[CLI_OPT_DEMO] && !demo_env_start(&d, "gpup --demo"))
+        return CLI_EXIT_FAILED;
     struct cli_args cur = *args;
     /* The profile running (cur.value[CLI_OPT_PROFILE] points at it once switched) and the one
      * to come back to when a switch fails (unset: the one the command line chose). */
@@ -134,19 +143,10 @@ static int run_console(const struct cli_args *args)
 static int run_demo_command(const struct cli_args *args)
 {
     struct demo d;
-    struct gp_error err;
-    gp_error_clear(&err);
-    if (demo_start(&d, NULL, &err) != GP_OK) {
-        fprintf(stderr, "gpup %s: --demo: %s\n", cli_cmd_path(args->cmd), err.message);
+    char what[96];
+    (void)snprintf(what, sizeof(what), "gpup %s: --demo", cli_cmd_path(args->cmd));
+    if (!demo_env_start(&d, what))
         return CLI_EXIT_FAILED;
-    }
-    /* The emulator accepts any token and serves its default subscription. */
-    if (setenv("GPUP_ENDPOINT", d.endpoint, 1) != 0 || setenv("GPUP_TOKEN", "demo", 1) != 0 ||
-        setenv("GPUP_SUBSCRIPTION", GPUP_DEMO_SUBSCRIPTION, 1) != 0) {
-        demo_stop(&d);
-        fputs("gpup: --demo: cannot set the environment\n", stderr);
-        return CLI_EXIT_FAILED;
-    }
     int code = cli_commands_run(args);
     demo_stop(&d);
     return code;
