@@ -153,6 +153,23 @@ static const char *id_of(struct app *app, const char *name)
     return NULL;
 }
 
+/* The fleet as the service lists it (FLEET_N VMs; vm_array_free them). */
+static struct vm *fleet_vms(size_t *out_n)
+{
+    char *page = screens_fleet_page(fleet, FLEET_N);
+    struct vm *vms = NULL;
+    char *next = NULL;
+    struct gp_error err;
+    gp_error_clear(&err);
+    *out_n = 0;
+    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, out_n, &next, NULL, &err),
+                     GP_OK);
+    assert_int_equal(*out_n, FLEET_N);
+    free(page);
+    free(next);
+    return vms;
+}
+
 /* Starts the console over the fleet (pages of 12 and 18). */
 static struct app *start(struct gp_loop **out_loop, const char *script, struct run *r)
 {
@@ -162,13 +179,8 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
     gp_error_clear(&err);
     app_set_open_vm(app, open_stub, &r->opened);
 
-    char *page = screens_fleet_page(fleet, FLEET_N);
-    struct vm *vms = NULL;
-    size_t n = 0, skipped = 0;
-    char *next = NULL;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, &skipped, &err),
-                     GP_OK);
-    assert_int_equal(n, FLEET_N);
+    size_t n = 0;
+    struct vm *vms = fleet_vms(&n);
     app_vms_begin(app, true);
     assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
     if (!r->loading) {
@@ -179,12 +191,7 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
     app_set_counts(app, r->ops, 2);
     vm_array_free(vms, n); /* emptied: the table took the contents */
     if (r->refresh) {
-        vms = NULL; /* vm_list_from_json appends to the array it is given */
-        n = 0;
-        assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err),
-                         GP_OK);
-        free(next);
-        next = NULL;
+        vms = fleet_vms(&n);
         app_vms_begin(app, false);
         assert_int_equal(app_add_vms(app, vms, 12, 0, &err), GP_OK);
         vm_array_free(vms, n);
@@ -196,8 +203,6 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
         app_set_vm_step(app, id_of(app, "infer-02"), "gone");
         app_set_vm_step(app, id_of(app, "infer-02"), NULL);
     }
-    free(page);
-    free(next);
     *out_loop = loop;
     return app;
 }
@@ -375,12 +380,10 @@ static void test_palette_vm_while_loading(void **state)
     assert_int_equal(r.opened, 0);
     assert_int_equal(app_depth(app), 1);
 
-    char *page = screens_fleet_page(fleet, FLEET_N);
-    struct vm *vms = NULL;
     size_t n = 0;
-    char *next = NULL;
+    struct vm *vms = fleet_vms(&n);
     struct gp_error err;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    gp_error_clear(&err);
     /* The page with vdi-02 arrives: it opens at once, before the load ends. */
     assert_int_equal(app_add_vms(app, vms + 12, n - 12, 0, &err), GP_OK);
     assert_int_equal(r.opened, 1);
@@ -389,8 +392,6 @@ static void test_palette_vm_while_loading(void **state)
     app_vms_done(app, NULL);
     assert_int_equal(r.opened, 1);
     vm_array_free(vms, n);
-    free(page);
-    free(next);
     app_free(app);
     loop_free(loop);
 
@@ -422,12 +423,10 @@ static void test_reload_keeps_selection(void **state)
     app_key(app, 'j');
     assert_string_equal(vmlist_selected(vl)->name, "build-02");
 
-    char *page = screens_fleet_page(fleet, FLEET_N);
-    struct vm *vms = NULL;
     size_t n = 0;
-    char *next = NULL;
+    struct vm *vms = fleet_vms(&n);
     struct gp_error err;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    gp_error_clear(&err);
     app_vms_begin(app, true);
     assert_null(vmlist_selected(vl)); /* the rows are gone while the reload runs */
     assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
@@ -438,10 +437,7 @@ static void test_reload_keeps_selection(void **state)
     /* A refresh keeps the rows and the selection on show while it runs; at its end the VMs it
      * did not bring (build-01, first in the list, and cache-01) are gone and the selection has
      * stayed on its VM. */
-    free(next);
-    vms = NULL; /* vm_list_from_json appends to the array it is given */
-    n = 0;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    vms = fleet_vms(&n);
     app_vms_begin(app, false);
     assert_int_equal(vmtable_count(vmlist_table(vl)), FLEET_N);
     assert_string_equal(vmlist_selected(vl)->name, "build-02");
@@ -463,10 +459,7 @@ static void test_reload_keeps_selection(void **state)
     vm_array_free(vms, n);
 
     /* A refresh that fails midway keeps every row, those it did not bring included. */
-    free(next);
-    vms = NULL; /* vm_list_from_json appends to the array it is given */
-    n = 0;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    vms = fleet_vms(&n);
     app_vms_begin(app, false);
     assert_int_equal(app_add_vms(app, vms, 3, 0, &err), GP_OK);
     gp_error_clear(&err);
@@ -474,8 +467,6 @@ static void test_reload_keeps_selection(void **state)
     app_vms_done(app, &err);
     assert_int_equal(vmtable_count(vmlist_table(vl)), FLEET_N - 2);
     vm_array_free(vms, n);
-    free(page);
-    free(next);
     app_free(app);
     loop_free(loop);
 }
@@ -528,14 +519,10 @@ static void test_remapped_keys(void **state)
     struct app_opts opts = {.no_display = true, .keymap = &km, .script = "nn\nq\n<C-q>\nj\n"};
     struct app *app = NULL;
     assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
-    char *page = screens_fleet_page(fleet, FLEET_N);
-    struct vm *vms = NULL;
     size_t n = 0;
-    char *next = NULL;
-    assert_int_equal(vm_list_from_json(page, strlen(page), &vms, &n, &next, NULL, &err), GP_OK);
+    struct vm *vms = fleet_vms(&n);
     assert_int_equal(app_add_vms(app, vms, n, 0, &err), GP_OK);
     vm_array_free(vms, n);
-    free(page);
     alarm(30);
     /* "q" is no longer quit; C-q is, so "j" after it never runs. */
     assert_int_equal(app_run(app, &err), GP_OK);
