@@ -8,16 +8,17 @@ BUILD   ?= build
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
 
-PKGS      := ncursesw libcurl libcjson libconfig libmicrohttpd
+PKGS      := ncursesw libcurl libcjson libconfig libmicrohttpd libcrypto
 TEST_PKGS := cmocka
 # The tools `make check` drives (console end-to-end tests in tmux, the sim read back with curl
 # and jq, the official Python SDK against the sim).
 TEST_TOOLS := tmux curl jq python3
-# Debian packages that provide the above, plus clang's sanitizer, fuzzer and analyzer runtimes
+# Debian packages that provide the above (libcrypto: libssl-dev, for certificate sign-in and the
+# sim's check of it), plus clang's sanitizer, fuzzer and analyzer runtimes
 # (libclang-rt is only recommended by Debian 12's clang) and valgrind for the CI's extra checks.
 DEB_PKGS  := make gcc pkg-config libncurses-dev libcurl4-openssl-dev libcjson-dev libconfig-dev \
-             libmicrohttpd-dev libcmocka-dev tmux curl jq clang libclang-rt-14-dev clang-tools \
-             valgrind python3 python3-azure
+             libmicrohttpd-dev libssl-dev libcmocka-dev tmux curl jq clang libclang-rt-14-dev \
+             clang-tools valgrind python3 python3-azure
 
 ifeq ($(V),1)
 Q :=
@@ -51,7 +52,7 @@ endif
 endif
 PKG_OK := $(PKG_OK)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(TEST_PKGS) 2>/dev/null)
-LIBS_SIM   := $(shell pkg-config --libs libmicrohttpd libcjson 2>/dev/null)
+LIBS_SIM   := $(shell pkg-config --libs libmicrohttpd libcjson libcrypto 2>/dev/null)
 LIBS_GPUP  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LIBS_TEST  := $(shell pkg-config --libs $(PKGS) $(TEST_PKGS) 2>/dev/null)
 
@@ -200,10 +201,11 @@ fuzz:
 
 # --- layering (style.md 1) and banned calls (curl's checksrc list) --------------------------
 lint:
-	@! grep -rnE '#include *([<"](curl/|n?curses|microhttpd|libconfig)|"(net|config|tui|cli|sim)/)' model/
+	@! grep -rnE '#include *([<"](curl/|n?curses|microhttpd|libconfig|openssl/)|"(net|config|tui|cli|sim)/)' model/
 	@! grep -rnE '#include *"(tui|cli)/' net/ config/ sim/
 	@! grep -rnE '#include *("net/|"config/|<curl/)' sim/
 	@! grep -rnE '#include *[<"](curl/|cJSON|cjson/|libconfig|microhttpd)' tui/
+	@! grep -rnE '#include *<openssl/' tui/ config/ cli/ $(wildcard main.c)
 	@! grep -rnE '#include *<(ncursesw/)?n?curses\.h>' --include='*.[ch]' --exclude=curses.h .
 	@! grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|gets) *\(' \
 	   --include='*.c' --include='*.h' model config net tui cli sim tests $(wildcard main.c)

@@ -118,8 +118,11 @@ static enum gp_status ensure_auth(struct cli_session *s, const struct cli_login 
             cfg.tenant = login->tenant;
         if (login->client_id)
             cfg.client_id = login->client_id;
-        if (login->client_secret_file)
+        /* the credential named on the command line replaces the profile's, whichever kind */
+        if (login->client_secret_file || login->certificate_file) {
             cfg.client_secret_file = login->client_secret_file;
+            cfg.certificate_file = login->certificate_file;
+        }
     }
     cfg.notice = auth_notice;
     cfg.notice_ctx = s;

@@ -923,9 +923,6 @@ static int cmd_config_show(struct cmd_ctx *c)
 
 static int cmd_login(struct cmd_ctx *c)
 {
-    if (opt_value(c, CLI_OPT_CERTIFICATE_FILE))
-        return not_available(c, "certificate sign-in (use --client-secret-file, or a client "
-                                "assertion file in the config)");
     if (!c->be->login)
         return not_available(c, "sign-in needs the auth module (net/auth)");
     struct cli_login lo = {
@@ -936,6 +933,7 @@ static int cmd_login(struct cmd_ctx *c)
         .tenant = opt_value(c, CLI_OPT_TENANT),
         .client_id = opt_value(c, CLI_OPT_CLIENT_ID),
         .client_secret_file = opt_value(c, CLI_OPT_CLIENT_SECRET_FILE),
+        .certificate_file = opt_value(c, CLI_OPT_CERTIFICATE_FILE),
     };
     char line[256], safe[256];
     enum gp_status st = c->be->login(c->be->ctx, &lo, line, sizeof(line), &c->err);

@@ -47,7 +47,8 @@ struct cli_login {
     const char *method;             /* "device-code", "service-principal", "azure-cli" */
     const char *tenant;
     const char *client_id;
-    const char *client_secret_file;
+    const char *client_secret_file; /* at most one of these two (cli/args.c refuses both) */
+    const char *certificate_file;
 };
 
 /* What commands need from the service. A NULL member means "not available in this build": the

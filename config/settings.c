@@ -164,7 +164,10 @@ static enum gp_status walk_profile(struct walk *w, const config_setting_t *group
         GP_TRY(fail_check(w, st, keypath,
                           settings_profile_set(p, f, config_setting_get_string(st), w->err)));
     }
-    return GP_OK;
+    /* reported at the certificate_file line: the key that makes the pair */
+    const config_setting_t *cert = config_setting_get_member(group, "certificate_file");
+    snprintf(keypath, sizeof(keypath), "profiles.%s%s", pname, cert ? ".certificate_file" : "");
+    return fail_check(w, cert ? cert : group, keypath, settings_profile_check(p, w->err));
 }
 
 static enum gp_status walk_keys(struct walk *w, const config_setting_t *group)

@@ -360,6 +360,7 @@ static const struct {
     [SETTINGS_F_AUTH] = {0, 0, check_auth},
     [SETTINGS_F_CLIENT_ID] = {MEMBER(client_id), settings_check_uuid},
     [SETTINGS_F_CLIENT_SECRET_FILE] = {MEMBER(client_secret_file), check_path},
+    [SETTINGS_F_CERTIFICATE_FILE] = {MEMBER(certificate_file), check_path},
     [SETTINGS_F_TOKEN_FILE] = {MEMBER(token_file), check_path},
     [SETTINGS_F_CA_BUNDLE] = {MEMBER(ca_bundle), check_path},
     [SETTINGS_F_PARTITION_SIZE_MB] = {0, 0, NULL},
@@ -410,6 +411,16 @@ enum gp_status settings_profile_set(struct settings_profile *p, enum settings_fi
         }
     }
     p->set |= 1u << f;
+    return GP_OK;
+}
+
+enum gp_status settings_profile_check(const struct settings_profile *p, struct gp_error *err)
+{
+    /* `gpup login` refuses both flags together likewise (cli/args.c) */
+    if (p->client_secret_file[0] && p->certificate_file[0])
+        return gp_error_set(err, GP_E_CONFIG,
+                            "client_secret_file and certificate_file name two credentials for "
+                            "one service principal; keep one");
     return GP_OK;
 }
 
@@ -755,6 +766,7 @@ enum gp_status settings_resolve(const struct settings *s, const struct settings_
                     "--subscription", err));
     out->profile.set = 0;
     expand_home(out->profile.client_secret_file, sizeof(out->profile.client_secret_file), env);
+    expand_home(out->profile.certificate_file, sizeof(out->profile.certificate_file), env);
     expand_home(out->profile.token_file, sizeof(out->profile.token_file), env);
     expand_home(out->profile.ca_bundle, sizeof(out->profile.ca_bundle), env);
 

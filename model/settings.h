@@ -67,6 +67,7 @@
     X(SETTINGS_F_AUTH, "auth")                                                                 \
     X(SETTINGS_F_CLIENT_ID, "client_id")                                                       \
     X(SETTINGS_F_CLIENT_SECRET_FILE, "client_secret_file")                                     \
+    X(SETTINGS_F_CERTIFICATE_FILE, "certificate_file")                                         \
     X(SETTINGS_F_TOKEN_FILE, "token_file")                                                     \
     X(SETTINGS_F_CA_BUNDLE, "ca_bundle")                                                       \
     X(SETTINGS_F_PARTITION_SIZE_MB, "partition_size_mb")
@@ -102,6 +103,7 @@ struct settings_profile {
     enum settings_auth auth;
     char client_id[SETTINGS_ID_MAX];          /* UUID of the service principal / app */
     char client_secret_file[SETTINGS_PATH_MAX];
+    char certificate_file[SETTINGS_PATH_MAX]; /* PEM: the SP's certificate and its RSA key */
     char token_file[SETTINGS_PATH_MAX];
     char ca_bundle[SETTINGS_PATH_MAX];        /* extra CAs (disconnected deployments) */
     long partition_size_mb;                   /* 0: let the service choose */
@@ -217,6 +219,11 @@ GP_NODISCARD enum gp_status settings_profile_set(struct settings_profile *p, enu
 GP_NODISCARD enum gp_status settings_profile_set_long(struct settings_profile *p,
                                                       enum settings_field f, long value,
                                                       struct gp_error *err);
+/* Checks between keys of one profile: a secret file and a certificate file are two credentials
+ * for one service principal, so only one may be named. GP_E_CONFIG (message without the place,
+ * as above). */
+GP_NODISCARD enum gp_status settings_profile_check(const struct settings_profile *p,
+                                                   struct gp_error *err);
 /* A profile value as text ("" when unset); writes into dst of size n, returns dst. */
 const char *settings_profile_get(const struct settings_profile *p, enum settings_field f,
                                  char *dst, size_t n);

@@ -26,6 +26,7 @@
 #include "model/buf.h"
 #include "model/settings.h"
 #include "model/text.h"
+#include "net/assertion.h"
 
 extern char **environ;
 
@@ -80,6 +81,7 @@ struct auth {
     char *tenant;
     char *client_id;
     char *client_secret_file;
+    char *certificate_file;
     char *client_assertion_file;
     char *token_file;
     char *az_path;
@@ -399,6 +401,7 @@ enum gp_status auth_new(struct gp_loop *l, const struct auth_transport_ops *ops,
               dup_opt(&a->tenant, cfg->tenant, env_nonempty("AZURE_TENANT_ID")) == GP_OK &&
               dup_opt(&a->client_id, cfg->client_id, env_nonempty("AZURE_CLIENT_ID")) == GP_OK &&
               dup_opt(&a->client_secret_file, cfg->client_secret_file, NULL) == GP_OK &&
+              dup_opt(&a->certificate_file, cfg->certificate_file, NULL) == GP_OK &&
               dup_opt(&a->client_assertion_file, cfg->client_assertion_file,
                       env_nonempty("AZURE_FEDERATED_TOKEN_FILE")) == GP_OK &&
               dup_opt(&a->token_file, cfg->token_file, NULL) == GP_OK &&
@@ -773,6 +776,24 @@ static const char *device_tenant(const struct auth *a)
     return a->tenant ? a->tenant : "organizations";
 }
 
+/* Replaces the PEM held in a->secret (certificate and key) with a client assertion signed by
+ * that key for the token endpoint url, at the auth clock's now. The key material is wiped
+ * whatever happens. */
+static enum gp_status sp_sign_certificate(struct auth *a, const char *url, struct gp_error *e)
+{
+    struct gp_secret jwt;
+    gp_secret_init(&jwt);
+    struct assertion_params p = {.client_id = a->client_id, .audience = url, .now = auth_now(a)};
+    enum gp_status st = assertion_from_pem(&a->secret, &p, &jwt, e);
+    gp_secret_clear(&a->secret);
+    if (st != GP_OK) {
+        gp_error_prefix(e, "service principal: certificate %s", a->certificate_file);
+        return st;
+    }
+    a->secret = jwt; /* moved: wiped with the other secrets, scrubbed from messages */
+    return GP_OK;
+}
+
 static void attempt_sp(struct auth *a)
 {
     struct gp_error e;
@@ -781,46 +802,60 @@ static void attempt_sp(struct auth *a)
     const char *env_secret = env_nonempty("GPUP_CLIENT_SECRET");
     if (!env_secret)
         env_secret = env_nonempty("AZURE_CLIENT_SECRET");
-    bool assertion = a->client_assertion_file && !a->client_secret_file;
-    if (!a->client_id || !a->tenant || (!a->client_secret_file && !assertion && !env_secret)) {
+    /* One credential, in this order: a secret file, a certificate, a ready assertion file, the
+     * environment's secret. */
+    bool cert = a->certificate_file && !a->client_secret_file;
+    bool assertion = !cert && a->client_assertion_file && !a->client_secret_file;
+    if (!a->client_id || !a->tenant ||
+        (!a->client_secret_file && !cert && !assertion && !env_secret)) {
         gp_error_set(&e, GP_E_CONFIG, "service principal: needs %s (profile or AZURE_%s)",
                      !a->client_id ? "a client id"
                      : !a->tenant  ? "a tenant"
-                                   : "a client secret",
+                                   : "a client secret or certificate",
                      !a->client_id ? "CLIENT_ID"
                      : !a->tenant  ? "TENANT_ID"
                                    : "CLIENT_SECRET");
         attempt_failed(a, &e, explicit_);
         return;
     }
-    enum gp_status st;
-    const char *file = a->client_secret_file ? a->client_secret_file : a->client_assertion_file;
-    if (a->client_secret_file || assertion) {
-        /* read at every fetch: federated assertions are rotated by whoever writes them */
-        st = read_secret_file(file, AUTH_KEY_MAX * 4, true, "service principal", &a->secret, &e);
-        secret_trim(&a->secret);
+    /* the certificate's assertion names this URL as its audience */
+    char url[AUTH_URL_MAX];
+    enum gp_status st = login_url(a, url, sizeof(url), a->tenant, "token", &e);
+    const char *file = a->client_secret_file ? a->client_secret_file
+                       : cert                ? a->certificate_file
+                                             : a->client_assertion_file;
+    if (st != GP_OK) {
+        /* reported below */
+    } else if (a->client_secret_file || cert || assertion) {
+        /* read at every fetch: federated assertions are rotated by whoever writes them, and a
+         * certificate is renewed in place */
+        st = read_secret_file(file, cert ? AUTH_FILE_MAX : AUTH_KEY_MAX * 4, true,
+                              cert ? "service principal certificate" : "service principal",
+                              &a->secret, &e);
+        if (!cert)
+            secret_trim(&a->secret);
         if (st == GP_OK && !gp_secret_is_set(&a->secret))
             st = gp_error_set(&e, GP_E_AUTH, "service principal: %s is empty", file);
+        if (st == GP_OK && cert)
+            st = sp_sign_certificate(a, url, &e);
     } else {
         st = gp_secret_set(&a->secret, env_secret, strlen(env_secret));
         if (st != GP_OK)
             gp_error_set(&e, st, "service principal: out of memory");
     }
-    char url[AUTH_URL_MAX];
-    if (st == GP_OK)
-        st = login_url(a, url, sizeof(url), a->tenant, "token", &e);
+    bool jwt = cert || assertion;
     struct gp_buf form;
     form_init(&form);
     static const char jwt_bearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     if (st == GP_OK &&
         (token_form_add(&form, "grant_type", "client_credentials", 18) != GP_OK ||
          token_form_add(&form, "client_id", a->client_id, strlen(a->client_id)) != GP_OK ||
-         (assertion ? token_form_add(&form, "client_assertion_type", jwt_bearer,
-                                     sizeof(jwt_bearer) - 1) != GP_OK ||
-                          token_form_add(&form, "client_assertion", token_secret_str(&a->secret),
-                                         a->secret.len) != GP_OK
-                    : token_form_add(&form, "client_secret", token_secret_str(&a->secret),
-                                     a->secret.len) != GP_OK) ||
+         (jwt ? token_form_add(&form, "client_assertion_type", jwt_bearer,
+                               sizeof(jwt_bearer) - 1) != GP_OK ||
+                    token_form_add(&form, "client_assertion", token_secret_str(&a->secret),
+                                   a->secret.len) != GP_OK
+              : token_form_add(&form, "client_secret", token_secret_str(&a->secret),
+                               a->secret.len) != GP_OK) ||
          token_form_add(&form, "scope", a->scope, strlen(a->scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "service principal: out of memory");
     if (st == GP_OK)
@@ -1640,6 +1675,7 @@ void auth_free(struct auth *a)
     free(a->tenant);
     free(a->client_id);
     free(a->client_secret_file);
+    free(a->certificate_file);
     free(a->client_assertion_file);
     free(a->token_file);
     free(a->az_path);
@@ -1821,6 +1857,7 @@ void auth_config_from_settings(struct auth_config *cfg, const struct settings_ef
     cfg->tenant = opt(p->tenant);
     cfg->client_id = opt(p->client_id);
     cfg->client_secret_file = opt(p->client_secret_file);
+    cfg->certificate_file = opt(p->certificate_file);
     cfg->token_file = opt(p->token_file);
     cfg->cache_file = opt(eff->paths.token_cache);
 }

@@ -2,7 +2,8 @@
  * net/auth.h: the bearer-token provider for net/arm (product.md 5, azure-local-api.md 5).
  * Sources, in this order unless one is configured: a ready token (GPUP_TOKEN or a token file),
  * the Azure CLI's login (`az account get-access-token`, run as a child watched on the loop),
- * a service principal (client secret from a file or AZURE_CLIENT_SECRET, never argv), a
+ * a service principal (client secret from a file or AZURE_CLIENT_SECRET, never argv; or a
+ * certificate and its key in a PEM file, signed into a client assertion by net/assertion), a
  * refresh token from an earlier device-code login, device-code login itself (only when asked
  * for with auth_login), and the managed identity of an Arc-connected machine. Tokens are
  * refreshed a few minutes before expiry, kept in memory, or in a 0600 cache file when
@@ -102,6 +103,9 @@ struct auth_config {
     const char *tenant;                /* SP: required; device code: default "organizations" */
     const char *client_id;             /* SP: required; device code: default the az CLI's id */
     const char *client_secret_file;    /* SP secret file (mode 0600); else AZURE_CLIENT_SECRET */
+    const char *certificate_file;      /* SP with a certificate: PEM holding the certificate and
+                                          its unencrypted RSA key (mode 0600); each fetch signs a
+                                          fresh client assertion. A secret file wins over it. */
     const char *client_assertion_file; /* SP with a signed JWT assertion instead of a secret
                                           (certificate or federated credential, made by another
                                           tool; mode 0600); else AZURE_FEDERATED_TOKEN_FILE */
@@ -182,9 +186,9 @@ extern const struct auth_transport_ops auth_http_transport_ops;
  * pending when the auth is freed are dropped unanswered: free ARM clients first. */
 extern const struct arm_token_ops auth_arm_token_ops;
 
-/* Fills the method, authority, tenant, client id, secret and token files and the cache file of
- * cfg from the effective settings (strings borrowed from eff; "" becomes NULL). Other members
- * are left as they are. */
+/* Fills the method, authority, tenant, client id, secret, certificate and token files and the
+ * cache file of cfg from the effective settings (strings borrowed from eff; "" becomes NULL).
+ * Other members are left as they are. */
 struct settings_effective;
 void auth_config_from_settings(struct auth_config *cfg, const struct settings_effective *eff);
 

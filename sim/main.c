@@ -19,8 +19,9 @@ static const char USAGE[] =
     "                [--page-size N] [--op-ms MS] [--retry-after S|--retry-after-ms MS]\n"
     "                [--faults SPEC] [--token TOKEN] [--subscription ID] [--log FILE] "
     "[--quiet]\n"
-    "                [--sp-client ID --sp-secret-file FILE] [--identity-dir DIR]\n"
-    "                [--device-interval S] [--device-pending N] [--no-slow-down]\n"
+    "                [--sp-client ID [--sp-secret-file FILE] [--client-cert FILE]]\n"
+    "                [--identity-dir DIR]"
+    " [--device-interval S] [--device-pending N] [--no-slow-down]\n"
     "An Azure Resource Manager emulator for Azure Local VMs and their GPUs. See gpup-sim(1).\n";
 
 struct options {
@@ -29,7 +30,7 @@ struct options {
     unsigned long long fleet, hosts, seed, page_size, op_ms;
     long retry_after_s, retry_after_ms;
     const char *state, *faults, *token, *subscription, *log;
-    const char *sp_client, *sp_secret_file, *identity_dir;
+    const char *sp_client, *sp_secret_file, *client_cert, *identity_dir;
     unsigned long long device_interval, device_pending;
     bool quiet, no_slow_down;
 };
@@ -121,6 +122,7 @@ static int parse_args(struct options *o, int argc, char **argv)
                                                  "--log",
                                                  "--sp-client",
                                                  "--sp-secret-file",
+                                                 "--client-cert",
                                                  "--identity-dir",
                                                  "--device-interval",
                                                  "--device-pending",
@@ -187,6 +189,10 @@ static int parse_args(struct options *o, int argc, char **argv)
             if (!*val)
                 return usage_error("--sp-secret-file wants a file name%s", "");
             o->sp_secret_file = val;
+        } else if (!strcmp(name, "--client-cert")) {
+            if (!*val)
+                return usage_error("--client-cert wants a PEM certificate file%s", "");
+            o->client_cert = val;
         } else if (!strcmp(name, "--identity-dir")) {
             if (!*val)
                 return usage_error("--identity-dir wants a directory%s", "");
@@ -199,8 +205,11 @@ static int parse_args(struct options *o, int argc, char **argv)
                 return usage_error("--device-pending wants a number up to 1000, not '%s'", val);
         }
     }
-    if (!o->sp_client != !o->sp_secret_file)
-        return usage_error("--sp-client and --sp-secret-file go together%s", "");
+    /* a service principal needs a credential, and a credential needs its principal */
+    if (o->sp_client && !o->sp_secret_file && !o->client_cert)
+        return usage_error("--sp-client needs --sp-secret-file or --client-cert%s", "");
+    if (!o->sp_client && (o->sp_secret_file || o->client_cert))
+        return usage_error("--sp-secret-file and --client-cert need --sp-client%s", "");
     return -1;
 }
 
@@ -234,7 +243,8 @@ static struct sim_tokens *start_tokens(const struct options *o, struct arm_setti
     struct sim_tokens_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.client_id = o->sp_client;
-    cfg.client_secret = o->sp_client ? secret : NULL;
+    cfg.client_secret = o->sp_secret_file ? secret : NULL;
+    cfg.client_cert_file = o->client_cert;
     cfg.fixed_token = o->token;
     cfg.key_dir = o->identity_dir;
     cfg.pending_polls = (unsigned)o->device_pending;

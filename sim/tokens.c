@@ -17,7 +17,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "model/jwt.h"
 #include "model/text.h"
+#include "sim/cert.h"
 
 #define MAX_ISSUED 1024
 #define MAX_REFRESH 256
@@ -25,6 +27,9 @@
 #define MAX_KEYS 16
 #define FORM_MAX (64 * 1024)
 #define ARM_RESOURCE "https://management.azure.com"
+#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+/* Entra ID tolerates this much clock difference in an assertion's nbf and exp. */
+#define ASSERTION_SKEW_S 300
 
 struct issued {
     char token[80];
@@ -55,6 +60,7 @@ struct mi_key {
 struct sim_tokens {
     char *client_id;
     char *client_secret;
+    struct sim_cert *cert; /* the registered certificate, or NULL */
     char *fixed_token;
     char *key_dir;
     unsigned pending_polls;
@@ -135,6 +141,13 @@ enum gp_status sim_tokens_new(const struct sim_tokens_config *cfg, struct sim_to
         sim_tokens_free(st);
         return gp_error_set(err, GP_E_NOMEM, "sim tokens: out of memory");
     }
+    if (cfg->client_cert_file) {
+        enum gp_status cst = sim_cert_load(cfg->client_cert_file, &st->cert, err);
+        if (cst != GP_OK) {
+            sim_tokens_free(st);
+            return cst;
+        }
+    }
     if (st->key_dir) {
         struct stat sb;
         if (stat(st->key_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -171,6 +184,7 @@ void sim_tokens_free(struct sim_tokens *st)
         unlink(st->keys[i].path);
     free(st->client_id);
     free(st->client_secret);
+    sim_cert_free(st->cert);
     free(st->fixed_token);
     free(st->key_dir);
     free(st);
@@ -192,7 +206,7 @@ void sim_tokens_response_clear(struct sim_tokens_response *r)
 static void answer_error(struct sim_tokens *st, struct sim_tokens_response *out, int status,
                          const char *error, int aadsts, const char *text)
 {
-    char trace[37], corr[37], desc[512], stamp[32];
+    char trace[37], corr[37], desc[1536], stamp[32];
     uuid(st, trace);
     uuid(st, corr);
     time_t t = (time_t)now_s(st);
@@ -355,11 +369,104 @@ static bool scope_is_arm(const char *scope)
     return scope && strstr(scope, ARM_RESOURCE "/.default") != NULL;
 }
 
-static void client_credentials(struct sim_tokens *st, const struct form *f,
-                               struct sim_tokens_response *out)
+static const char *rq_header(const struct sim_tokens_request *rq, const char *name)
+{
+    return rq->header ? rq->header(rq->ctx, name) : NULL;
+}
+
+static const char *rq_arg(const struct sim_tokens_request *rq, const char *name)
+{
+    return rq->arg ? rq->arg(rq->ctx, name) : NULL;
+}
+
+/* Checks a certificate client assertion as Entra ID does (signature by the registered key,
+ * then the claims); on failure *out holds the invalid_client answer and false is returned. */
+static bool assertion_ok(struct sim_tokens *st, const struct sim_tokens_request *rq,
+                         const char *cid, const char *jwt, struct sim_tokens_response *out)
+{
+    char text[1024];
+    if (!st->cert) {
+        answer_error(st, out, 401, "invalid_client", 700027,
+                     "Client assertion failed signature validation. [Reason - The key was not "
+                     "found.] No certificate is registered for the application.");
+        return false;
+    }
+    struct jwt_parsed *p = malloc(sizeof(*p));
+    if (!p) {
+        out->status = 500;
+        return false;
+    }
+    struct gp_error e;
+    gp_error_clear(&e);
+    bool ok = false;
+    if (jwt_parse(jwt, strlen(jwt), p, &e) != GP_OK) {
+        snprintf(text, sizeof(text), "JWT token is invalid or malformed: %.300s.", e.message);
+        answer_error(st, out, 401, "invalid_client", 50027, text);
+    } else if (strcmp(p->alg, "RS256") != 0) {
+        answer_error(st, out, 401, "invalid_client", 50027,
+                     "JWT token is invalid or malformed: the signing algorithm must be RS256.");
+    } else if (strcmp(p->x5t, sim_cert_x5t(st->cert)) != 0) {
+        /* Entra names keys by the upper-case hex SHA-1 thumbprint */
+        unsigned char raw[48];
+        size_t raw_len = 0;
+        char shown[2 * sizeof(raw) + 1] = "";
+        if (jwt_base64url_decode(p->x5t, strlen(p->x5t), raw, sizeof(raw), &raw_len) == GP_OK)
+            for (size_t i = 0; i < raw_len; i++)
+                snprintf(shown + 2 * i, 3, "%02X", raw[i]);
+        snprintf(text, sizeof(text),
+                 "Client assertion failed signature validation. [Reason - The key was not "
+                 "found., Thumbprint of key used by client: '%s'] The application '%s' has "
+                 "only the certificate %s registered.",
+                 shown, cid, sim_cert_thumbprint_hex(st->cert));
+        answer_error(st, out, 401, "invalid_client", 700027, text);
+    } else if (!sim_cert_verify(st->cert, jwt, p->signing_len, p->sig, p->sig_len)) {
+        answer_error(st, out, 401, "invalid_client", 700027,
+                     "Client assertion contains an invalid signature. [Reason - The key used "
+                     "to sign the assertion does not match the certificate registered for the "
+                     "application.]");
+    } else if (strcmp(p->iss, cid) != 0 || strcmp(p->sub, cid) != 0) {
+        answer_error(st, out, 401, "invalid_client", 700021,
+                     "Client assertion application identifier doesn't match 'client_id' "
+                     "parameter. Review the documentation at "
+                     "https://learn.microsoft.com/entra/identity-platform/"
+                     "certificate-credentials.");
+    } else {
+        /* aud must be this token endpoint's URL, as the client reached it */
+        const char *host = rq_header(rq, "Host");
+        char aud[600];
+        int n = snprintf(aud, sizeof(aud), "http://%s%s", host ? host : "", rq->path);
+        int64_t now = now_s(st);
+        if (!host || n < 0 || (size_t)n >= sizeof(aud) || strcmp(p->aud, aud) != 0) {
+            char shown[160];
+            snprintf(text, sizeof(text),
+                     "The audience claim of the client assertion ('%s') does not match the "
+                     "token endpoint ('%.400s').",
+                     text_sanitize(shown, sizeof(shown), p->aud), host ? aud : "?");
+            answer_error(st, out, 401, "invalid_client", 700023, text);
+        } else if ((p->has_nbf && now + ASSERTION_SKEW_S < p->nbf) ||
+                   now - ASSERTION_SKEW_S >= p->exp) {
+            snprintf(text, sizeof(text),
+                     "Client assertion is not within its valid time range. Current time: %lld, "
+                     "assertion valid from %lld, expiry time of assertion %lld. Review the "
+                     "documentation at https://learn.microsoft.com/entra/identity-platform/"
+                     "certificate-credentials.",
+                     (long long)now, (long long)(p->has_nbf ? p->nbf : 0), (long long)p->exp);
+            answer_error(st, out, 401, "invalid_client", 700024, text);
+        } else {
+            ok = true;
+        }
+    }
+    free(p);
+    return ok;
+}
+
+static void client_credentials(struct sim_tokens *st, const struct sim_tokens_request *rq,
+                               const struct form *f, struct sim_tokens_response *out)
 {
     const char *cid = form_get(f, "client_id");
     const char *secret = form_get(f, "client_secret");
+    const char *atype = form_get(f, "client_assertion_type");
+    const char *assertion = form_get(f, "client_assertion");
     const char *scope = form_get(f, "scope");
     if (!cid || !cid[0]) {
         answer_error(st, out, 400, "invalid_request", 900144,
@@ -371,7 +478,27 @@ static void client_credentials(struct sim_tokens *st, const struct form *f,
                      "Application was not found in the directory.");
         return;
     }
-    if (!secret || !st->client_secret || strcmp(secret, st->client_secret) != 0) {
+    if (atype || assertion) {
+        if (secret) {
+            answer_error(st, out, 400, "invalid_request", 90015,
+                         "Only one of 'client_secret' and 'client_assertion' may be given.");
+            return;
+        }
+        if (!atype || strcmp(atype, JWT_BEARER) != 0) {
+            answer_error(st, out, 400, "invalid_request", 90014,
+                         "The request body must contain 'client_assertion_type' with the "
+                         "value '" JWT_BEARER "'.");
+            return;
+        }
+        if (!assertion || !assertion[0]) {
+            answer_error(st, out, 400, "invalid_request", 90014,
+                         "The request body must contain the following parameter: "
+                         "'client_assertion'.");
+            return;
+        }
+        if (!assertion_ok(st, rq, cid, assertion, out))
+            return;
+    } else if (!secret || !st->client_secret || strcmp(secret, st->client_secret) != 0) {
         answer_error(st, out, 401, "invalid_client", 7000215,
                      "Invalid client secret provided. Ensure the secret being sent in the "
                      "request is the client secret value, not the client secret ID.");
@@ -463,7 +590,7 @@ static void token_endpoint(struct sim_tokens *st, const struct sim_tokens_reques
         answer_error(st, out, 400, "invalid_request", 900144,
                      "The request body must contain the following parameter: 'grant_type'.");
     else if (strcmp(gt, "client_credentials") == 0)
-        client_credentials(st, &f, out);
+        client_credentials(st, rq, &f, out);
     else if (strcmp(gt, "urn:ietf:params:oauth:grant-type:device_code") == 0)
         device_code_grant(st, &f, out);
     else if (strcmp(gt, "refresh_token") == 0)
@@ -519,16 +646,6 @@ static void devicecode_endpoint(struct sim_tokens *st, const struct sim_tokens_r
         out->body = root ? json_take(root) : NULL;
     }
     form_free(&f);
-}
-
-static const char *rq_header(const struct sim_tokens_request *rq, const char *name)
-{
-    return rq->header ? rq->header(rq->ctx, name) : NULL;
-}
-
-static const char *rq_arg(const struct sim_tokens_request *rq, const char *name)
-{
-    return rq->arg ? rq->arg(rq->ctx, name) : NULL;
 }
 
 /* A fresh key file and the challenge naming it. */

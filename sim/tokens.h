@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * sim/tokens.h: gpup-sim's emulation of the login endpoints (azure-local-api.md 5), so that
  * every token flow of gpup can run against the emulator: the Entra ID v2 token endpoint
- * (client credentials, device code, refresh token), the device-code endpoint, and the Arc
+ * (client credentials with a secret or a certificate's client assertion, device code, refresh
+ * token), the device-code endpoint, and the Arc
  * managed identity endpoint with its Basic realm key-file challenge. It issues tokens that
  * sim_tokens_accepts() then recognises. Pure request-in / response-out: no HTTP server here,
  * the sim's router calls sim_tokens_handle() first and serves ARM when it returns false.
@@ -17,7 +18,10 @@
 
 struct sim_tokens_config {
     const char *client_id;          /* the service principal accepted; NULL: none is */
-    const char *client_secret;      /* its secret */
+    const char *client_secret;      /* its secret; NULL: secrets are refused */
+    const char *client_cert_file;   /* its certificate (PEM; gpup-sim --client-cert): client
+                                       assertions signed by its key are accepted; NULL: every
+                                       assertion is refused (no key registered) */
     const char *fixed_token;        /* issue exactly this access token (gpup-sim --token); NULL:
                                        random ones */
     const char *key_dir;            /* managed identity key files go here; NULL: no MI endpoint */
@@ -33,7 +37,8 @@ struct sim_tokens_config {
 
 struct sim_tokens;
 
-/* Copies cfg. GP_E_NOMEM, GP_E_INVALID (key_dir not a directory). */
+/* Copies cfg and reads the certificate. GP_E_NOMEM, GP_E_INVALID (key_dir not a directory, no
+ * RSA certificate in client_cert_file), GP_E_IO (client_cert_file unreadable). */
 GP_NODISCARD enum gp_status sim_tokens_new(const struct sim_tokens_config *cfg,
                                            struct sim_tokens **out, struct gp_error *err);
 /* Removes the key files it wrote and frees. NULL is a no-op. */

@@ -537,6 +537,13 @@ static void test_bad_options(void **state)
                                      "/nonexistent/gpup-sim-secret", NULL};
     assert_int_equal(simproc_run(a9, err, sizeof(err)), 1);
     assert_non_null(strstr(err, "/nonexistent/gpup-sim-secret"));
+    static const char *const a11[] = {"--client-cert", "/nonexistent/cert.pem", NULL};
+    assert_int_equal(simproc_run(a11, err, sizeof(err)), 2);
+    assert_non_null(strstr(err, "need --sp-client"));
+    static const char *const a12[] = {"--sp-client", "app", "--client-cert",
+                                      "/nonexistent/gpup-sim-cert.pem", NULL};
+    assert_int_equal(simproc_run(a12, err, sizeof(err)), 1);
+    assert_non_null(strstr(err, "/nonexistent/gpup-sim-cert.pem"));
     static const char *const a10[] = {"--identity-dir", "/nonexistent/gpup-sim-keys", NULL};
     assert_int_equal(simproc_run(a10, err, sizeof(err)), 1);
     assert_non_null(strstr(err, "not a directory"));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * tests/unit/test_auth.c: the token provider against a fake transport on the loop's virtual
  * clock: each source (ready token, token file, az CLI as a real child, service principal,
- * device code, refresh token, Arc managed identity), each error, refresh before expiry, the
+ * certificate (a client assertion signed at every fetch), device code, refresh token, Arc
+ * managed identity), each error, refresh before expiry, the
  * refresh-once on 401, the 0600 cache file, and a planted sentinel secret that must never
  * appear in an error or a notice. */
 #include <setjmp.h>
@@ -22,9 +23,13 @@
 #include <sys/prctl.h>
 #endif
 
+#include <cjson/cJSON.h>
+
+#include "model/jwt.h"
 #include "model/settings.h"
 #include "net/auth.h"
 #include "net/loop.h"
+#include "tests/support/certfix.h"
 
 #define SENTINEL "SENTINEL-7f3a9c-do-not-leak"
 #define T0 1795600000
@@ -419,6 +424,142 @@ static void test_service_principal_with_assertion(void **state)
                         "assertion=eyJhbGciOiJSUzI1NiJ9.e30." SENTINEL "&scope=https%3A%2F%2F"
                         "management.azure.com%2F.default");
     unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+}
+
+/* The claims of the assertion in a certificate request's form, decoded. */
+static cJSON *form_claims(const char *body, char *x5t_out, size_t n)
+{
+    static const char pre[] = "grant_type=client_credentials&client_id=app-9&client_assertion_"
+                              "type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-"
+                              "bearer&client_assertion=";
+    static const char post[] = "&scope=https%3A%2F%2Fmanagement.azure.com%2F.default";
+    assert_int_equal(strncmp(body, pre, sizeof(pre) - 1), 0);
+    const char *jwt = body + sizeof(pre) - 1;
+    const char *end = strstr(jwt, post);
+    assert_non_null(end);
+    assert_string_equal(end, post);
+    const char *d1 = strchr(jwt, '.');
+    const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    assert_true(d2 && d2 < end);
+    unsigned char raw[1024];
+    size_t len = 0;
+    assert_int_equal(jwt_base64url_decode(jwt, (size_t)(d1 - jwt), raw, sizeof(raw) - 1, &len),
+                     GP_OK);
+    raw[len] = '\0';
+    cJSON *h = cJSON_Parse((const char *)raw);
+    assert_non_null(h);
+    snprintf(x5t_out, n, "%s", cJSON_GetObjectItemCaseSensitive(h, "x5t")->valuestring);
+    cJSON_Delete(h);
+    assert_int_equal(
+        jwt_base64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), raw, sizeof(raw) - 1, &len), GP_OK);
+    raw[len] = '\0';
+    cJSON *c = cJSON_Parse((const char *)raw);
+    assert_non_null(c);
+    return c;
+}
+
+static double claim_num(const cJSON *c, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(c, k)->valuedouble;
+}
+
+static void test_service_principal_with_certificate(void **state)
+{
+    struct fx *x = *state;
+    struct certfix a;
+    certfix_new(&a);
+    char pem[128], x5t_want[32], x5t[32], key_line[80];
+    certfix_x5t(&a, x5t_want, sizeof(x5t_want));
+    certfix_key_line(&a, key_line, sizeof(key_line));
+    fx_path(x, pem, sizeof(pem), "sp.pem");
+    certfix_write(pem, 0600, &a, &a, CERTFIX_KEY_THEN_CERT);
+    x->cfg.tenant = "contoso";
+    x->cfg.client_id = "app-9";
+    x->cfg.certificate_file = pem;
+    x->cfg.method = AUTH_SERVICE_PRINCIPAL;
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-cert-1", 3599), NULL);
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-cert-2", 3599), NULL);
+    fx_new(x);
+    fx_get(x);
+    assert_int_equal(x->st, GP_OK);
+    assert_string_equal(x->token, "sp-cert-1");
+    assert_int_equal(auth_token_source(x->auth), TOKEN_SOURCE_SERVICE_PRINCIPAL);
+    assert_int_equal(x->fake.n_reqs, 1);
+    assert_string_equal(x->fake.reqs[0].url,
+                        "https://login.example.test/contoso/oauth2/v2.0/token");
+    cJSON *c = form_claims(x->fake.reqs[0].body, x5t, sizeof(x5t));
+    assert_string_equal(x5t, x5t_want);
+    /* aud is the very URL the form went to; the times come from the auth clock */
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(c, "aud")->valuestring,
+                        x->fake.reqs[0].url);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(c, "iss")->valuestring, "app-9");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(c, "sub")->valuestring, "app-9");
+    assert_true(claim_num(c, "nbf") == (double)T0);
+    assert_true(claim_num(c, "iat") == (double)T0);
+    assert_true(claim_num(c, "exp") == (double)T0 + 600);
+    char jti[64];
+    snprintf(jti, sizeof(jti), "%s", cJSON_GetObjectItemCaseSensitive(c, "jti")->valuestring);
+    cJSON_Delete(c);
+    assert_null(strstr(x->fake.reqs[0].body, key_line));
+
+    /* an hour on, the refresh signs a fresh assertion (new times, new jti) */
+    fx_advance(x, 3600u * 1000u);
+    fx_get(x);
+    assert_string_equal(x->token, "sp-cert-2");
+    assert_int_equal(x->fake.n_reqs, 2);
+    c = form_claims(x->fake.reqs[1].body, x5t, sizeof(x5t));
+    assert_true(claim_num(c, "nbf") == (double)T0 + 3600);
+    assert_true(claim_num(c, "exp") == (double)T0 + 4200);
+    assert_string_not_equal(cJSON_GetObjectItemCaseSensitive(c, "jti")->valuestring, jti);
+    cJSON_Delete(c);
+    certfix_free(&a);
+}
+
+static void test_certificate_refused_before_any_request(void **state)
+{
+    struct fx *x = *state;
+    struct certfix a, b;
+    certfix_new(&a);
+    certfix_new(&b);
+    char pem[128], key_line[80];
+    certfix_key_line(&a, key_line, sizeof(key_line));
+    fx_path(x, pem, sizeof(pem), "sp.pem");
+    certfix_write(pem, 0640, &a, &a, CERTFIX_CERT_THEN_KEY);
+    x->cfg.tenant = "contoso";
+    x->cfg.client_id = "app-9";
+    x->cfg.certificate_file = pem;
+    x->cfg.method = AUTH_SERVICE_PRINCIPAL;
+    fx_new(x);
+    fx_get(x);
+    assert_int_equal(x->st, GP_E_AUTH);
+    assert_non_null(strstr(x->err.message, "service principal certificate: "));
+    assert_non_null(strstr(x->err.message, "is readable by group or others (mode 0640)"));
+    assert_null(strstr(x->err.message, key_line));
+    assert_int_equal(x->fake.n_reqs, 0);
+    /* the key of another certificate */
+    certfix_write(pem, 0600, &a, &b, CERTFIX_CERT_THEN_KEY);
+    fx_get(x);
+    assert_int_equal(x->st, GP_E_AUTH);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "service principal: certificate %s: the private key in the file does not belong to "
+             "its certificate",
+             pem);
+    assert_string_equal(x->err.message, want);
+    assert_int_equal(x->fake.n_reqs, 0);
+    /* a secret file named as well wins (one credential; config check refuses both) */
+    char sec[128];
+    fx_path(x, sec, sizeof(sec), "sp-secret");
+    write_file(sec, SENTINEL "\n", 0600);
+    auth_free(x->auth);
+    x->cfg.client_secret_file = sec;
+    fake_add(&x->fake, 200, TOKEN_JSON("sp-secret-won", 3599), NULL);
+    fx_new(x);
+    fx_get(x);
+    assert_string_equal(x->token, "sp-secret-won");
+    assert_non_null(strstr(x->fake.reqs[0].body, "&client_secret=" SENTINEL "&"));
+    certfix_free(&a);
+    certfix_free(&b);
 }
 
 static void test_service_principal_invalid_client(void **state)
@@ -990,7 +1131,11 @@ static void test_config_from_settings(void **state)
     assert_string_equal(cfg.cache_file, "/run/gpup/cache");
     assert_null(cfg.authority);
     assert_null(cfg.client_secret_file);
+    assert_null(cfg.certificate_file);
     assert_string_equal(cfg.az_path, "az2"); /* left alone */
+    snprintf(eff->profile.certificate_file, sizeof(eff->profile.certificate_file), "/k/sp.pem");
+    auth_config_from_settings(&cfg, eff);
+    assert_string_equal(cfg.certificate_file, "/k/sp.pem");
     eff->profile.auth = SETTINGS_AUTH_TOKEN_FILE;
     auth_config_from_settings(&cfg, eff);
     assert_int_equal(cfg.method, AUTH_TOKEN);
@@ -1083,6 +1228,8 @@ int main(void)
         T(test_service_principal),
         T(test_service_principal_secret_from_env),
         T(test_service_principal_with_assertion),
+        T(test_service_principal_with_certificate),
+        T(test_certificate_refused_before_any_request),
         T(test_service_principal_invalid_client),
         T(test_service_principal_network_error),
         T(test_secret_file_must_be_private),

@@ -215,6 +215,23 @@ static void test_client_secret_refused(void **state)
     assert_null(strstr(fx->err.message, "SENTINEL"));
 }
 
+static void test_certificate_file(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(load(fx, "profiles = {\n  sp = {\n    auth = \"service-principal\";\n"
+                              "    certificate_file = \"~/sp.pem\";\n  };\n};\n"),
+                     GP_OK);
+    assert_string_equal(settings_profile_find(fx->s, "sp")->certificate_file, "~/sp.pem");
+    assert_int_equal(fx->warn.count, 0);
+    /* a secret and a certificate: `config check` says which line to fix */
+    assert_int_equal(load(fx, "profiles = {\n  sp = {\n    client_secret_file = \"/k/s\";\n"
+                              "    certificate_file = \"/k/sp.pem\";\n  };\n};\n"),
+                     GP_E_CONFIG);
+    assert_at(fx, 4, "profiles.sp.certificate_file: client_secret_file and certificate_file "
+                     "name two credentials for one service principal; keep one");
+    assert_int_equal(load(fx, "profiles = { sp = { certificate_file = 42; }; };\n"), GP_E_CONFIG);
+}
+
 static void test_unknown_keys_warn(void **state)
 {
     struct fixture *fx = *state;
@@ -405,6 +422,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_type, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_secret_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_certificate_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys_warn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_include_reports_its_file, setup, teardown),

@@ -148,6 +148,27 @@ static void test_profile_set_values(void **state)
                                 (1u << SETTINGS_F_PARTITION_SIZE_MB));
 }
 
+static void test_profile_one_sp_credential(void **state)
+{
+    (void)state;
+    struct settings_profile p;
+    struct gp_error err;
+    gp_error_clear(&err);
+    settings_profile_init(&p, "sp");
+    assert_int_equal(settings_profile_check(&p, &err), GP_OK);
+    assert_int_equal(settings_profile_set(&p, SETTINGS_F_CERTIFICATE_FILE, "/k/sp.pem", &err),
+                     GP_OK);
+    assert_string_equal(p.certificate_file, "/k/sp.pem");
+    assert_int_equal(settings_profile_check(&p, &err), GP_OK);
+    assert_int_equal(settings_profile_set(&p, SETTINGS_F_CERTIFICATE_FILE, "a\nb", &err),
+                     GP_E_CONFIG);
+    assert_int_equal(settings_profile_set(&p, SETTINGS_F_CLIENT_SECRET_FILE, "/k/sp.secret", &err),
+                     GP_OK);
+    assert_int_equal(settings_profile_check(&p, &err), GP_E_CONFIG);
+    assert_string_equal(err.message, "client_secret_file and certificate_file name two "
+                                     "credentials for one service principal; keep one");
+}
+
 static void test_enum_names(void **state)
 {
     (void)state;
@@ -378,6 +399,7 @@ static void test_format_masks_secrets(void **state)
         "    auth = \"token\";  # GPUP_TOKEN is set\n"
         "    # client_id: unset\n"
         "    # client_secret_file: unset\n"
+        "    # certificate_file: unset\n"
         "    token_file = \"/home/op/tok\";  # config file\n"
         "    # ca_bundle: unset\n"
         "    # partition_size_mb: unset (service default)\n"
@@ -439,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_check_url),
         cmocka_unit_test(test_check_uuid_and_api_version),
         cmocka_unit_test(test_profile_set_values),
+        cmocka_unit_test(test_profile_one_sp_credential),
         cmocka_unit_test(test_enum_names),
         cmocka_unit_test(test_env_get_and_config_path),
         cmocka_unit_test(test_resolve_defaults_only),

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * tests/unit/test_sim_tokens.c: gpup-sim's emulated login endpoints called directly (client
  * credentials, device code with pending / slow_down / expiry / decline, refresh rotation, the
- * Arc managed identity key-file challenge), then gpup's own token provider (net/auth) run
- * against them through a transport that routes to sim_tokens_handle. */
+ * Arc managed identity key-file challenge, certificate client assertions checked against a
+ * registered certificate: signature, thumbprint, audience, client and time range), then gpup's
+ * own token provider (net/auth) run against them through a transport that routes to
+ * sim_tokens_handle. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,10 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/jwt.h"
 #include "model/token.h"
+#include "net/assertion.h"
 #include "net/auth.h"
 #include "net/loop.h"
 #include "sim/tokens.h"
+#include "tests/support/certfix.h"
 
 #define T0 1795600000
 
@@ -165,6 +170,177 @@ static void test_client_credentials(void **state)
     assert_int_equal(x->resp.status, 405);
     token_clear(&t);
     fx_done(x);
+}
+
+/* --- certificate client assertions ----------------------------------------------------- */
+
+#define CERT_HOST "login.test:8080"
+#define CERT_PATH "/contoso/oauth2/v2.0/token"
+#define CERT_AUD "http://" CERT_HOST CERT_PATH
+
+/* An assertion made by gpup's own builder from cert_of's certificate and key_of's key... which
+ * it refuses to mix, so a forged one (x5t of cert_of, signed by key_of) is put together here. */
+static char *make_assertion(const struct certfix *cert_of, const struct certfix *key_of,
+                            const char *iss, const char *aud, int64_t now)
+{
+    if (cert_of == key_of) {
+        char *pem = certfix_pem(cert_of, key_of, CERTFIX_CERT_THEN_KEY);
+        struct gp_secret s, tok;
+        gp_secret_init(&s);
+        gp_secret_init(&tok);
+        assert_int_equal(gp_secret_set(&s, pem, strlen(pem)), GP_OK);
+        free(pem);
+        struct assertion_params p = {.client_id = iss, .audience = aud, .now = now};
+        struct gp_error err;
+        assert_int_equal(assertion_from_pem(&s, &p, &tok, &err), GP_OK);
+        char *out = strdup(token_secret_str(&tok));
+        assert_non_null(out);
+        gp_secret_clear(&s);
+        gp_secret_clear(&tok);
+        return out;
+    }
+    char x5t[32];
+    certfix_x5t(cert_of, x5t, sizeof(x5t));
+    unsigned char thumb[20];
+    size_t n = 0;
+    assert_int_equal(jwt_base64url_decode(x5t, strlen(x5t), thumb, sizeof(thumb), &n), GP_OK);
+    struct jwt_claims c = {
+        .aud = aud, .iss = iss, .sub = iss, .jti = "j-1", .nbf = now, .iat = now, .exp = now + 600};
+    struct gp_buf b;
+    gp_buf_init(&b, JWT_MAX);
+    assert_int_equal(jwt_signing_input(&b, thumb, n, &c), GP_OK);
+    size_t sig_len = 0;
+    unsigned char *sig = certfix_sign(key_of, b.data, b.len, &sig_len);
+    assert_int_equal(jwt_append_signature(&b, sig, sig_len), GP_OK);
+    free(sig);
+    char *out = gp_buf_take(&b, NULL);
+    assert_non_null(out);
+    return out;
+}
+
+/* Posts a client_credentials request for client app-1 with assertion (and type). */
+static void post_assertion(struct fx *x, const char *type, const char *assertion,
+                           const char *secret)
+{
+    struct gp_buf b;
+    gp_buf_init(&b, 64 * 1024);
+    assert_int_equal(token_form_add(&b, "grant_type", "client_credentials", 18), GP_OK);
+    assert_int_equal(token_form_add(&b, "client_id", "app-1", 5), GP_OK);
+    if (type)
+        assert_int_equal(token_form_add(&b, "client_assertion_type", type, strlen(type)), GP_OK);
+    if (assertion)
+        assert_int_equal(token_form_add(&b, "client_assertion", assertion, strlen(assertion)),
+                         GP_OK);
+    if (secret)
+        assert_int_equal(token_form_add(&b, "client_secret", secret, strlen(secret)), GP_OK);
+    static const char scope[] = "https://management.azure.com/.default";
+    assert_int_equal(token_form_add(&b, "scope", scope, sizeof(scope) - 1), GP_OK);
+    fx_set(x, "Host", CERT_HOST);
+    assert_true(fx_call(x, "POST", CERT_PATH, gp_buf_str(&b)));
+    gp_buf_cleanup(&b);
+}
+
+#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+static void expect_refused(struct fx *x, const char *assertion, int status, const char *words)
+{
+    post_assertion(x, JWT_BEARER, assertion, NULL);
+    struct gp_error err;
+    gp_error_clear(&err);
+    (void)fx_error(x, status, &err);
+    if (!strstr(err.message, words))
+        fail_msg("\"%s\" not in: %s", words, err.message);
+}
+
+static void test_client_assertion(void **state)
+{
+    (void)state;
+    struct certfix a, b;
+    certfix_new(&a);
+    certfix_new(&b);
+    char dir[64], cert_file[96];
+    snprintf(dir, sizeof(dir), "/tmp/gpup-simcert-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert_file, sizeof(cert_file), "%s/registered.pem", dir);
+    certfix_write(cert_file, 0644, &a, &a, CERTFIX_CERT_ONLY); /* a certificate is public */
+    struct sim_tokens_config cfg = {.client_id = "app-1", .client_cert_file = cert_file};
+    struct fx *x = fx_make(&cfg);
+
+    /* gpup's assertion: a token that ARM then accepts */
+    char *ok = make_assertion(&a, &a, "app-1", CERT_AUD, T0);
+    post_assertion(x, JWT_BEARER, ok, NULL);
+    struct token t = {0};
+    fx_token(x, &t);
+    assert_true(fx_accepts(x, &t));
+    token_clear(&t);
+    /* still good a few minutes on, and with a client clock a little ahead (Entra's skew) */
+    x->now = T0 + 500;
+    post_assertion(x, JWT_BEARER, ok, NULL);
+    assert_int_equal(x->resp.status, 200);
+    x->now = T0 - 200;
+    post_assertion(x, JWT_BEARER, ok, NULL);
+    assert_int_equal(x->resp.status, 200);
+
+    /* expired, and not yet valid (client clock skewed by an hour) */
+    x->now = T0 + 3600;
+    expect_refused(x, ok, 401, "AADSTS700024: Client assertion is not within its valid time range");
+    x->now = T0 - 3600;
+    expect_refused(x, ok, 401, "AADSTS700024");
+    x->now = T0;
+    free(ok);
+
+    /* the registered certificate's thumbprint, signed by another key */
+    char *forged = make_assertion(&a, &b, "app-1", CERT_AUD, T0);
+    expect_refused(x, forged, 401, "AADSTS700027: Client assertion contains an invalid signature");
+    free(forged);
+    /* another certificate altogether */
+    char *other = make_assertion(&b, &b, "app-1", CERT_AUD, T0);
+    expect_refused(x, other, 401,
+                   "AADSTS700027: Client assertion failed signature validation. "
+                   "[Reason - The key was not found.");
+    free(other);
+    /* another audience, another client */
+    char *aud = make_assertion(&a, &a, "app-1",
+                               "https://login.microsoftonline.com/contoso/oauth2/v2.0/token", T0);
+    expect_refused(x, aud, 401, "AADSTS700023");
+    free(aud);
+    char *iss = make_assertion(&a, &a, "app-2", CERT_AUD, T0);
+    expect_refused(x, iss, 401, "AADSTS700021");
+    free(iss);
+    /* malformed; wrong type; both credentials; a secret when only a certificate is registered */
+    expect_refused(x, "not.a.jwt", 401, "AADSTS50027");
+    ok = make_assertion(&a, &a, "app-1", CERT_AUD, T0);
+    struct gp_error err;
+    post_assertion(x, "urn:other", ok, NULL);
+    assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_INVALID_REQUEST);
+    post_assertion(x, JWT_BEARER, ok, "s3cret");
+    assert_int_equal(fx_error(x, 400, &err), TOKEN_OAUTH_INVALID_REQUEST);
+    post_assertion(x, NULL, NULL, "s3cret");
+    assert_int_equal(fx_error(x, 401, &err), TOKEN_OAUTH_INVALID_CLIENT);
+    assert_non_null(strstr(err.message, "AADSTS7000215"));
+    fx_done(x);
+
+    /* without a registered certificate every assertion is refused */
+    struct sim_tokens_config plain = {.client_id = "app-1", .client_secret = "s3cret"};
+    x = fx_make(&plain);
+    expect_refused(x, ok, 401, "No certificate is registered");
+    post_assertion(x, NULL, NULL, "s3cret");
+    assert_int_equal(x->resp.status, 200);
+    fx_done(x);
+    free(ok);
+
+    /* a file without a certificate is refused when the sim starts */
+    struct sim_tokens *st = NULL;
+    certfix_write(cert_file, 0600, &a, &a, CERTFIX_KEY_ONLY);
+    struct sim_tokens_config bad = {.client_id = "app-1", .client_cert_file = cert_file};
+    assert_int_equal(sim_tokens_new(&bad, &st, &err), GP_E_INVALID);
+    assert_non_null(strstr(err.message, "no PEM certificate"));
+    assert_null(st);
+    unlink(cert_file);
+    assert_int_equal(sim_tokens_new(&bad, &st, &err), GP_E_IO);
+    rmdir(dir);
+    certfix_free(&a);
+    certfix_free(&b);
 }
 
 static void test_not_a_login_path(void **state)
@@ -593,6 +769,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_credentials),
+        cmocka_unit_test(test_client_assertion),
         cmocka_unit_test(test_not_a_login_path),
         cmocka_unit_test(test_device_code_flow),
         cmocka_unit_test(test_device_code_expires_and_declines),
