@@ -25,6 +25,7 @@
     X(CLI_OPT_DRY_RUN, "dry-run", 0, NULL, "print the plan and change nothing")              \
     X(CLI_OPT_READONLY, "readonly", 0, NULL, "refuse every change")                          \
     X(CLI_OPT_THEME, "theme", 0, "NAME", "console colour theme")                             \
+    X(CLI_OPT_MOUSE, "mouse", 0, NULL, "use the mouse in the console (ui.mouse)")            \
     X(CLI_OPT_DEMO, "demo", 0, NULL, "run against a local emulator with a demo fleet")       \
     X(CLI_OPT_VERBOSE, "verbose", 'v', NULL, "print requests and error details to stderr")   \
     X(CLI_OPT_NAME, "name", 'n', "NAME", "name of the VM")                                   \

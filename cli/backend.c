@@ -796,6 +796,7 @@ enum gp_status cli_session_open(const struct cli_args *args, struct cli_session 
             .endpoint = args->value[CLI_OPT_ENDPOINT],
             .subscription = args->value[CLI_OPT_SUBSCRIPTION],
             .config = args->value[CLI_OPT_CONFIG],
+            .mouse = args->set[CLI_OPT_MOUSE],
         };
         st = settings_resolve(file, &flags, env, s->eff, err);
     }

@@ -50,7 +50,7 @@ _gpup()
     "login") words='--device-code --service-principal --use-az-cli --tenant --client-id --client-secret-file --certificate-file' ;;
     *) words= ;;
     esac
-    words="$words --help -h --profile --endpoint --subscription --config --output -o --yes -y --dry-run --readonly --theme --demo --verbose -v"
+    words="$words --help -h --profile --endpoint --subscription --config --output -o --yes -y --dry-run --readonly --theme --mouse --demo --verbose -v"
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 complete -F _gpup gpup

@@ -775,6 +775,10 @@ enum gp_status settings_resolve(const struct settings *s, const struct settings_
         out->ui = s->ui;
     else
         ui_init(&out->ui);
+    if (flags->mouse) {
+        out->ui.mouse = true;
+        out->ui_flags |= SETTINGS_UI_MOUSE;
+    }
     if (!(out->ui.set & SETTINGS_UI_THEME) && settings_env_get(env, "NO_COLOR")) {
         (void)text_copy(out->ui.theme, sizeof(out->ui.theme), "monochrome");
         out->no_color = true;
@@ -832,9 +836,11 @@ static enum gp_status put_string(struct gp_buf *b, const char *indent, const cha
     return gp_buf_printf(b, ";%s%s\n", comment ? "  # " : "", comment ? comment : "");
 }
 
-static const char *ui_src(const struct settings_ui *ui, unsigned bit)
+static const char *ui_src(const struct settings_effective *eff, unsigned bit)
 {
-    return settings_source_name(ui->set & bit ? SETTINGS_SRC_FILE : SETTINGS_SRC_DEFAULT);
+    return settings_source_name(eff->ui_flags & bit ? SETTINGS_SRC_FLAG
+                                : eff->ui.set & bit ? SETTINGS_SRC_FILE
+                                                    : SETTINGS_SRC_DEFAULT);
 }
 
 static const char *paths_src(const struct settings_paths *p, unsigned bit)
@@ -926,13 +932,13 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
     const struct settings_ui *ui = &eff->ui;
     GP_TRY(gp_buf_append_str(b, "ui = {\n"));
     GP_TRY(put_string(b, "  ", "theme", ui->theme,
-                      eff->no_color ? "NO_COLOR is set" : ui_src(ui, SETTINGS_UI_THEME)));
+                      eff->no_color ? "NO_COLOR is set" : ui_src(eff, SETTINGS_UI_THEME)));
     GP_TRY(gp_buf_printf(b, "  refresh_seconds = %d;  # %s\n", ui->refresh_seconds,
-                         ui_src(ui, SETTINGS_UI_REFRESH)));
+                         ui_src(eff, SETTINGS_UI_REFRESH)));
     GP_TRY(gp_buf_printf(b, "  mouse = %s;  # %s\n", ui->mouse ? "true" : "false",
-                         ui_src(ui, SETTINGS_UI_MOUSE)));
+                         ui_src(eff, SETTINGS_UI_MOUSE)));
     GP_TRY(put_string(b, "  ", "confirm", settings_confirm_name(ui->confirm),
-                      ui_src(ui, SETTINGS_UI_CONFIRM)));
+                      ui_src(eff, SETTINGS_UI_CONFIRM)));
     GP_TRY(format_keys(ui, b));
     GP_TRY(gp_buf_append_str(b, "};\n"));
 

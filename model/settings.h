@@ -171,6 +171,7 @@ struct settings_flags {
     const char *endpoint;     /* --endpoint */
     const char *subscription; /* --subscription */
     const char *config;       /* --config */
+    bool mouse;               /* --mouse: ui.mouse on whatever the file says */
 };
 
 /* The values gpup runs with. */
@@ -182,6 +183,7 @@ struct settings_effective {
     bool client_secret_env;                /* GPUP_CLIENT_SECRET is set (likewise) */
     bool no_color;                         /* NO_COLOR chose the monochrome theme */
     struct settings_ui ui;
+    unsigned ui_flags;                     /* SETTINGS_UI_* bits the command line gave */
     struct settings_paths paths;
     char config_file[SETTINGS_PATH_MAX];   /* the file read or looked for; "" when unknown */
     enum settings_source config_src;       /* --config, GPUP_CONFIG or the default location */
@@ -259,9 +261,10 @@ GP_NODISCARD enum gp_status settings_config_path(const char *flag_config, const 
                                                  struct gp_error *err);
 
 /* The effective settings: flags > environment (GPUP_PROFILE, GPUP_ENDPOINT, GPUP_SUBSCRIPTION,
- * GPUP_TOKEN, GPUP_CLIENT_SECRET) > the selected profile > defaults. s may be NULL (no config
- * file), flags may be NULL. The profile is --profile, else GPUP_PROFILE, else the file's
- * `profile`, else the only profile when there is exactly one, else none. GP_E_CONFIG with
+ * GPUP_TOKEN, GPUP_CLIENT_SECRET) > the selected profile and the file's ui > defaults (--mouse
+ * turns ui.mouse on). s may be NULL (no config file), flags may be NULL. The profile is
+ * --profile, else GPUP_PROFILE, else the file's `profile`, else the only profile when there is
+ * exactly one, else none. GP_E_CONFIG with
  * "GPUP_ENDPOINT: ..." / "--endpoint: ..." style messages for bad overrides or an unknown
  * profile name. A set GPUP_TOKEN makes auth "token". A set NO_COLOR makes the theme
  * "monochrome" unless the file names one. */

@@ -66,6 +66,7 @@ struct app {
     uint64_t rows_timer;    /* pending throttled repaint, 0 when none */
 
     bool quit, quit_armed, hangup;
+    bool mouse;             /* app_set_mouse: mouse events are acted on */
     int empty_reads;
 
     const struct tui_source_ops *src;
@@ -551,7 +552,9 @@ static void try_quit(struct app *a)
     app_quit(a);
 }
 
-void app_key(struct app *a, int key)
+/* A key, with its action looked up in the top screen's context, or forced (not ACT_NONE): the
+ * wheel means the up / down actions whatever keys they are bound to. */
+static void dispatch_key(struct app *a, int key, enum keymap_action forced)
 {
     bool armed = a->quit_armed;
     a->quit_armed = false;
@@ -581,7 +584,8 @@ void app_key(struct app *a, int key)
         return;
     }
     struct screen *s = a->stack[a->depth - 1];
-    enum keymap_action act = keymap_lookup(&a->km, s->ops->ctx, key);
+    enum keymap_action act =
+        forced != ACT_NONE ? forced : keymap_lookup(&a->km, s->ops->ctx, key);
     if (s->ops->key && s->ops->key(s, a, act, key))
         return;
     switch (act) {
@@ -618,6 +622,48 @@ void app_key(struct app *a, int key)
         break;
     default:
         break;
+    }
+}
+
+void app_key(struct app *a, int key)
+{
+    dispatch_key(a, key, ACT_NONE);
+}
+
+/* --- mouse --------------------------------------------------------------------------------- */
+
+void app_set_mouse(struct app *a, bool on)
+{
+    if (on == a->mouse)
+        return; /* off stays without a single mousemask call (product.md 2.2) */
+    a->mouse = on;
+    (void)tui_set_mouse(on); /* a terminal without a mouse just sends no events */
+}
+
+void app_mouse(struct app *a, const struct tui_mouse *m)
+{
+    if (!a->mouse || a->too_small || a->pal.active || !a->body || !a->depth)
+        return;
+    int y = m->y, x = m->x;
+    /* Terminal cells to body cells; the breadcrumb and status lines take no clicks. */
+    if (!wmouse_trafo(a->body, &y, &x, FALSE))
+        return;
+    if (m->kind == TUI_MOUSE_WHEEL_UP || m->kind == TUI_MOUSE_WHEEL_DOWN) {
+        bool up = m->kind == TUI_MOUSE_WHEEL_UP;
+        for (int i = 0; i < APP_WHEEL_ROWS && !a->quit; i++)
+            dispatch_key(a, up ? KEY_CODE_UP : KEY_CODE_DOWN, up ? ACT_UP : ACT_DOWN);
+        return;
+    }
+    /* A click is input like a key: it ends the flash and an armed quit. */
+    a->quit_armed = false;
+    if (a->flash[0]) {
+        a->flash[0] = '\0';
+        a->dirty |= DIRTY_STATUS;
+    }
+    struct screen *s = a->stack[a->depth - 1];
+    if (s->ops->mouse) {
+        struct tui_mouse in_body = {.kind = m->kind, .y = y, .x = x};
+        s->ops->mouse(s, a, &in_body);
     }
 }
 
@@ -747,9 +793,10 @@ static void on_input(void *ctx, int fd, short revents)
 {
     (void)fd;
     struct app *a = ctx;
-    int key, got = 0;
+    int key = 0, got = 0;
+    struct tui_mouse m;
     for (;;) {
-        enum tui_read r = tui_read_key(&key);
+        enum tui_read r = tui_read_key(&key, &m);
         if (r == TUI_READ_HANGUP) {
             hang_up(a);
             return;
@@ -757,7 +804,10 @@ static void on_input(void *ctx, int fd, short revents)
         if (r == TUI_READ_NONE)
             break;
         got++;
-        app_key(a, key);
+        if (r == TUI_READ_MOUSE)
+            app_mouse(a, &m);
+        else
+            app_key(a, key);
         if (a->quit)
             return;
     }
@@ -807,6 +857,27 @@ static void on_signal(void *ctx, int signo)
 static bool is_idle(const struct app *a)
 {
     return loop_transfers(a->loop) == 0 && a->rows_timer == 0 && !(a->loading && a->src);
+}
+
+/* ":mouse KIND Y X": the event goes through app_mouse as a real one does. A line that does not
+ * parse ends the script with an error rather than testing nothing. */
+static void script_mouse(struct app *a, const char *args)
+{
+    char kind[32];
+    int y = -1, x = -1, used = 0;
+    struct tui_mouse m;
+    if (sscanf(args, "%31s %d %d %n", kind, &y, &x, &used) != 3 || args[used] != '\0' ||
+        y < 0 || x < 0 || !tui_mouse_kind_parse(kind, &m.kind)) {
+        a->script_st = gp_error_set(&a->script_err, GP_E_INVALID,
+                                    "script: bad \":mouse %s\" (want KIND ROW COL, KIND one of "
+                                    "click, double-click, wheel-up, wheel-down)",
+                                    args);
+        app_quit(a);
+        return;
+    }
+    m.y = y;
+    m.x = x;
+    app_mouse(a, &m);
 }
 
 /* Runs one script step: a command line, or one key. */
@@ -859,6 +930,12 @@ static void script_step(struct app *a)
                 tui_resize((int)r, (int)c);
                 app_key(a, KEY_CODE_RESIZE);
             }
+            loop_wakeup(a->loop);
+            return;
+        }
+        if (strncmp(cmd, ":mouse ", 7) == 0) {
+            *pos += eol ? (size_t)(eol - line) + 1 : strlen(line);
+            script_mouse(a, cmd + 7);
             loop_wakeup(a->loop);
             return;
         }

@@ -11,6 +11,9 @@
  *     /gpu<Enter>       several keys on one line
  *     :dump-screen F    writes the screen to F (right-trimmed lines)
  *     :resize 60x20     pretends the terminal changed size
+ *     :mouse click 5 10 a mouse event (click, double-click, wheel-up, wheel-down) at terminal
+ *                       row 5, column 10 (0-based, as curses reports them); it goes
+ *                       through app_mouse like a real one, so it does nothing with the mouse off
  *     # comment
  * The app quits when the script ends. Without a display and without a script it quits once
  * the first load is painted (the first-paint benchmark). */
@@ -25,6 +28,7 @@
 #include "model/status.h"
 #include "model/vm.h"
 #include "tui/curses.h"
+#include "tui/term.h"
 
 struct app;
 struct gp_loop;
@@ -44,6 +48,9 @@ struct screen_ops {
      * unhandled keys get the app's global meaning (back, quit, help, redraw...). */
     bool (*key)(struct screen *s, struct app *a, enum keymap_action act, int key);
     void (*leave)(struct screen *s, struct app *a);
+    /* A click or double-click in the body (the wheel arrives as Up / Down keys): m->y and m->x
+     * are relative to the body window w that draw gets. NULL: clicks do nothing. */
+    void (*mouse)(struct screen *s, struct app *a, const struct tui_mouse *m);
     void (*resize)(struct screen *s, struct app *a, int rows, int cols);
     /* Frees a screen popped off the stack; NULL when the screen is not owned by the stack. */
     void (*destroy)(struct screen *s);
@@ -140,6 +147,15 @@ void app_set_notifications(struct app *a, void (*fn)(void *ctx, struct app *a), 
 
 /* Feeds one key as if typed (keymap code). */
 void app_key(struct app *a, int key);
+/* Mouse reporting on or off (ui.mouse, --mouse); off until called, and then no mouse call at
+ * all reaches curses, so the terminal's own text selection keeps working. */
+void app_set_mouse(struct app *a, bool on);
+/* Feeds one mouse event as if it happened (terminal coordinates). Ignored while the mouse is
+ * off, outside the body (breadcrumb and status lines), on the too-small screen and while the
+ * palette is open. The wheel moves APP_WHEEL_ROWS lines per notch as the Up / Down keys do
+ * (the up / down actions, whatever keys they are bound to); clicks go to the top screen. */
+#define APP_WHEEL_ROWS 3
+void app_mouse(struct app *a, const struct tui_mouse *m);
 /* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */
 void app_draw_now(struct app *a);
 /* Writes the terminal's content as right-trimmed lines. GP_E_IO. */

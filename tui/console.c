@@ -255,6 +255,7 @@ int console_run(const struct console_env *env, struct gp_error *err)
         return 1;
     if (app_new(&ao, env->loop, &c.app, err) != GP_OK)
         goto done;
+    app_set_mouse(c.app, env->eff->ui.mouse);
     c.ops = ops_new(c.app, env->loop);
     if (!c.ops) {
         gp_error_set(err, GP_E_NOMEM, "out of memory");

@@ -23,6 +23,7 @@ static struct {
     bool utf8;
     bool have_termios;
     bool atexit_done;
+    bool mouse;              /* mouse reporting is on (tui_set_mouse) */
     int tty_fd;              /* the terminal's fd (stdout), -1 without a display */
     int in_fd;               /* stdin, -1 without a display */
     struct termios saved;    /* modes before curses, for the crash handler */
@@ -33,13 +34,20 @@ static struct {
 static const int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
 static struct sigaction crash_old[sizeof(crash_signals) / sizeof(crash_signals[0])];
 
-/* Async-signal-safe: termios back, leave the alternate screen, show the cursor, re-raise. */
+/* Async-signal-safe: termios back, mouse reporting off, leave the alternate screen, show the
+ * cursor, re-raise. */
 static void on_crash(int signo)
 {
     if (term.active && term.tty_fd >= 0) {
         static const char reset[] = "\033[0m\033[?1049l\033[?25h\r\n";
+        /* Every mode ncurses may have set from the terminfo XM string or its xterm default
+         * (1000 plain, 1006 SGR coordinates, 1002/1003 motion): a shell left with reporting
+         * on prints escape sequences for every click. */
+        static const char mouse_off[] = "\033[?1003l\033[?1002l\033[?1006l\033[?1000l";
         if (term.have_termios)
             (void)tcsetattr(term.tty_fd, TCSANOW, &term.saved);
+        if (term.mouse)
+            (void)!write(term.tty_fd, mouse_off, sizeof(mouse_off) - 1);
         (void)!write(term.tty_fd, reset, sizeof(reset) - 1);
     }
     signal(signo, SIG_DFL);
@@ -135,6 +143,10 @@ void tui_done(void)
         return;
     term.active = false;
     curs_set(1);
+    /* endwin turns reporting off as well; saying it here does not depend on that. */
+    if (term.mouse)
+        mousemask(0, NULL);
+    term.mouse = false;
     endwin();
     if (term.have_termios && term.tty_fd >= 0)
         (void)tcsetattr(term.tty_fd, TCSANOW, &term.saved);
@@ -164,6 +176,67 @@ bool tui_utf8(void)
 int tui_input_fd(void)
 {
     return term.active ? term.in_fd : -1;
+}
+
+#define TUI_MOUSE_NAME_(id, name) name,
+static const char *const mouse_kind_names[TUI_MOUSE_KIND_COUNT] = {
+    TUI_MOUSE_KINDS(TUI_MOUSE_NAME_)};
+#undef TUI_MOUSE_NAME_
+
+const char *tui_mouse_kind_name(enum tui_mouse_kind k)
+{
+    return k >= 0 && k < TUI_MOUSE_KIND_COUNT ? mouse_kind_names[k] : "";
+}
+
+bool tui_mouse_kind_parse(const char *name, enum tui_mouse_kind *out)
+{
+    for (int k = 0; k < TUI_MOUSE_KIND_COUNT; k++) {
+        if (name && strcmp(name, mouse_kind_names[k]) == 0) {
+            *out = (enum tui_mouse_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool tui_set_mouse(bool on)
+{
+    if (!term.active || on == term.mouse)
+        return term.mouse;
+    if (on) {
+        /* Presses, not clicks: with mouseinterval(0) curses reports a press at once instead of
+         * waiting up to the interval for the release to make a click of it (a double-click is
+         * then two presses, which the screens treat as select, then open). CLICKED and
+         * DOUBLE_CLICKED are asked for too, for curses builds that resolve clicks anyway. No
+         * REPORT_MOUSE_POSITION: motion would wake an idle console. */
+        mmask_t want = BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED |
+                       BUTTON4_PRESSED | BUTTON5_PRESSED;
+        (void)mouseinterval(0); /* returns the previous interval */
+        term.mouse = mousemask(want, NULL) != 0;
+    } else {
+        (void)mousemask(0, NULL); /* returns the mask it could not set: none */
+        term.mouse = false;
+    }
+    return term.mouse;
+}
+
+bool tui_mouse_from_curses(unsigned long bstate, int y, int x, struct tui_mouse *out)
+{
+    enum tui_mouse_kind k;
+    if (bstate & BUTTON1_DOUBLE_CLICKED)
+        k = TUI_MOUSE_DOUBLE;
+    else if (bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+        k = TUI_MOUSE_CLICK;
+    else if (bstate & BUTTON4_PRESSED)
+        k = TUI_MOUSE_WHEEL_UP;
+    else if (bstate & BUTTON5_PRESSED)
+        k = TUI_MOUSE_WHEEL_DOWN;
+    else
+        return false;
+    out->kind = k;
+    out->y = y;
+    out->x = x;
+    return true;
 }
 
 int tui_key_from_curses(int is_key, unsigned ch)
@@ -216,7 +289,7 @@ int tui_key_from_curses(int is_key, unsigned ch)
     }
 }
 
-enum tui_read tui_read_key(int *out_key)
+enum tui_read tui_read_key(int *out_key, struct tui_mouse *out_mouse)
 {
     if (!term.active || term.no_display)
         return TUI_READ_NONE;
@@ -228,6 +301,13 @@ enum tui_read tui_read_key(int *out_key)
             if (errno == EIO || errno == EPIPE || errno == EBADF)
                 return TUI_READ_HANGUP;
             return TUI_READ_NONE;
+        }
+        if (rc == KEY_CODE_YES && wc == KEY_MOUSE) {
+            MEVENT ev;
+            if (term.mouse && getmouse(&ev) == OK &&
+                tui_mouse_from_curses((unsigned long)ev.bstate, ev.y, ev.x, out_mouse))
+                return TUI_READ_MOUSE;
+            continue;
         }
         int k = tui_key_from_curses(rc == KEY_CODE_YES, (unsigned)wc);
         if (k) {

@@ -531,6 +531,52 @@ static bool vmlist_key(struct screen *s, struct app *a, enum keymap_action act, 
     }
 }
 
+/* The column whose header cell holds x (a column owns the gap after it); -1 for the leading
+ * space. */
+static int column_at(const struct vmlist *vl, int x)
+{
+    for (int c = VMTABLE_COLUMN_COUNT - 1; c >= 0; c--)
+        if (x >= vl->x[c])
+            return x <= vl->x[c] + vl->w[c] ? c : -1;
+    return -1;
+}
+
+/* Clicks (the wheel comes as Up / Down): on a header cell sorts by its column as the sort keys
+ * do (the same column again reverses); on a row selects it, and on the selected row, or as a
+ * double-click, opens it as Enter does. Elsewhere (the info line, below the rows) nothing. */
+static void vmlist_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct vmlist *vl = (struct vmlist *)s;
+    if (m->kind != TUI_MOUSE_CLICK && m->kind != TUI_MOUSE_DOUBLE)
+        return;
+    if (vl->editing) {
+        /* Clicking away from the filter keeps it, as Enter does. */
+        vl->editing = false;
+        vl->info_dirty = true;
+        app_body_dirty(a);
+    }
+    if (m->y == 0) {
+        int c = column_at(vl, m->x);
+        if (c < 0)
+            return;
+        enum vmtable_column sc = vmtable_sort_column(vl->t);
+        sort_by(vl, a, (enum vmtable_column)c, c == (int)sc ? !vmtable_sort_desc(vl->t) : false);
+        return;
+    }
+    if (m->y < 1 || (size_t)(m->y - 1) >= page_rows(vl))
+        return;
+    size_t i = vl->top + (size_t)(m->y - 1);
+    if (i >= vmtable_visible(vl->t))
+        return;
+    bool open = m->kind == TUI_MOUSE_DOUBLE || i == vl->sel;
+    move_to(vl, a, i);
+    if (open) {
+        const struct vm *vm = vmtable_vm(vl->t, vl->sel);
+        if (vm && vl->open)
+            vl->open(vl->open_ctx, vm);
+    }
+}
+
 static void vmlist_resize(struct screen *s, struct app *a, int rows, int cols)
 {
     (void)a;
@@ -547,6 +593,7 @@ static const struct screen_ops vmlist_ops = {
     .ctx = KM_LIST,
     .draw = vmlist_draw,
     .key = vmlist_key,
+    .mouse = vmlist_mouse,
     .resize = vmlist_resize,
 };
 

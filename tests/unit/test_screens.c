@@ -139,6 +139,7 @@ struct run {
     bool loading;  /* the load has not finished */
     bool refresh;  /* then a refresh has brought the first 12 rows again */
     unsigned ops;  /* operations running */
+    bool mouse;    /* ui.mouse */
     int opened;    /* out: VMs opened with Enter */
 };
 
@@ -178,6 +179,7 @@ static struct app *start(struct gp_loop **out_loop, const char *script, struct r
     struct gp_error err;
     gp_error_clear(&err);
     app_set_open_vm(app, open_stub, &r->opened);
+    app_set_mouse(app, r->mouse);
 
     size_t n = 0;
     struct vm *vms = fleet_vms(&n);
@@ -584,6 +586,181 @@ static void test_key_translation(void **state)
     assert_int_equal(tui_key_from_curses(0, 0xe9), 0xe9);
 }
 
+/* --- mouse (ui.mouse, --mouse) ------------------------------------------------------------- */
+
+/* Terminal rows of the Home screen at 80x24: 0 breadcrumb, 1 column titles, 2..21 list rows,
+ * 22 the count, 23 the status line. Columns: Power from 30, vCPU/mem from 51 (home.txt). */
+#define WHEEL_DOWN ":mouse wheel-down 10 10\n"
+
+static void test_mouse_wheel(void **state)
+{
+    (void)state;
+    /* A notch is three Up / Down keys, through the scroll: eight down (row 24, the list
+     * scrolled by five), one up (row 21, the view stays). The keys give the same screen. */
+    struct run r = {.keys = WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN
+                        WHEEL_DOWN WHEEL_DOWN ":mouse wheel-up 10 10",
+                    .mouse = true};
+    run_screen("mouse-wheel", &r);
+    run_keys("mouse-wheel", "jjjjjjjjjjjjjjjjjjjjjjjj<Up><Up><Up>", false);
+    /* On the list scrolled by five, a click on the first row shown selects row 5. */
+    r = (struct run){.keys = WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN WHEEL_DOWN
+                         WHEEL_DOWN WHEEL_DOWN ":mouse click 2 3",
+                     .mouse = true};
+    run_screen("mouse-click-scrolled", &r);
+    assert_int_equal(r.opened, 0);
+}
+
+static void test_mouse_click_opens(void **state)
+{
+    (void)state;
+    /* A click selects; a click on the selected row opens it as Enter does. */
+    struct run r = {.keys = ":mouse click 6 40\n:mouse click 6 40", .mouse = true};
+    run_screen("mouse-open", &r);
+    assert_int_equal(r.opened, 1);
+
+    r = (struct run){.keys = "", .mouse = true};
+    struct gp_loop *loop = NULL;
+    struct app *app = start(&loop, "", &r);
+    struct vmlist *vl = app_home(app);
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 6, 5});
+    assert_string_equal(vmlist_selected(vl)->name, "db-01");
+    assert_int_equal(r.opened, 0);
+    /* The wheel over the status lines, clicks on them, on the count line and on the leading
+     * space of the titles: nothing. */
+    static const struct tui_mouse nothing[] = {
+        {TUI_MOUSE_CLICK, 0, 5},       {TUI_MOUSE_CLICK, 23, 5}, {TUI_MOUSE_CLICK, 22, 5},
+        {TUI_MOUSE_DOUBLE, 22, 5},     {TUI_MOUSE_CLICK, 1, 0},  {TUI_MOUSE_WHEEL_UP, 0, 5},
+        {TUI_MOUSE_WHEEL_DOWN, 23, 5}, {TUI_MOUSE_CLICK, 24, 5}, {TUI_MOUSE_CLICK, 6, 80},
+    };
+    for (size_t i = 0; i < sizeof(nothing) / sizeof(nothing[0]); i++) {
+        app_mouse(app, &nothing[i]);
+        assert_string_equal(vmlist_selected(vl)->name, "db-01");
+        assert_int_equal(vmtable_sort_column(vmlist_table(vl)), VMCOL_NAME);
+        assert_int_equal(app_depth(app), 1);
+    }
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 6, 5});
+    assert_int_equal(r.opened, 1);
+    assert_int_equal(app_depth(app), 2);
+    /* Clicks on a screen without a mouse handler do nothing; Esc comes back. */
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 6, 5});
+    assert_int_equal(r.opened, 1);
+    app_key(app, KEY_CODE_ESC);
+    assert_int_equal(app_depth(app), 1);
+    /* A double-click on another row opens it at once. */
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_DOUBLE, 5, 5});
+    assert_int_equal(r.opened, 2);
+    assert_string_equal(vmlist_selected(vl)->name, "cache-01");
+    app_key(app, KEY_CODE_ESC);
+    /* While a filter is typed, a click keeps it (as Enter) and selects. */
+    app_key(app, '/');
+    app_key(app, 'w');
+    app_key(app, 'e');
+    app_key(app, 'b');
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 4, 5});
+    assert_string_equal(vmlist_selected(vl)->name, "web-03");
+    assert_int_equal(vmtable_visible(vmlist_table(vl)), 4);
+    app_key(app, 'j'); /* a list key again, not filter text */
+    assert_string_equal(vmlist_selected(vl)->name, "web-10");
+    /* Below the last row of a short list: nothing. */
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 8, 5});
+    assert_string_equal(vmlist_selected(vl)->name, "web-10");
+    assert_int_equal(r.opened, 2);
+    /* The palette open, or the terminal too small: nothing. */
+    app_key(app, ':');
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 2, 5});
+    app_key(app, KEY_CODE_ESC);
+    assert_string_equal(vmlist_selected(vl)->name, "web-10");
+    tui_resize(20, 60);
+    app_key(app, KEY_CODE_RESIZE);
+    app_mouse(app, &(struct tui_mouse){TUI_MOUSE_CLICK, 2, 5});
+    assert_string_equal(vmlist_selected(vl)->name, "web-10");
+    app_free(app);
+    loop_free(loop);
+}
+
+static void test_mouse_header_sorts(void **state)
+{
+    (void)state;
+    /* A click on a column title sorts as its key does (4: power), the same title again
+     * reverses (66: vCPU/mem descending): the very screens of those keys. */
+    struct run r = {.keys = ":mouse click 1 32", .mouse = true};
+    run_screen("sort-power", &r);
+    r = (struct run){.keys = ":mouse click 1 53\n:mouse click 1 53", .mouse = true};
+    run_screen("sort-size-desc", &r);
+    /* The gap after a column is the column's. */
+    r = (struct run){.keys = ":mouse click 1 40", .mouse = true};
+    run_screen("sort-power", &r);
+}
+
+static void test_mouse_off(void **state)
+{
+    (void)state;
+    /* Off (the default): mouse events change nothing; the keys after them work as ever. */
+    struct run r = {.keys = ":mouse click 6 5\n:mouse click 6 5\n:mouse double-click 7 5\n"
+                            ":mouse wheel-down 10 10\n:mouse click 1 32\n<Down><Down>"};
+    run_screen("home", &r);
+    assert_int_equal(r.opened, 0);
+    /* On, events outside the list's rows and titles change nothing either. */
+    r = (struct run){.keys = ":mouse click 0 5\n:mouse click 23 40\n:mouse click 22 5\n"
+                             ":mouse wheel-down 23 5\n:mouse wheel-up 0 5\n<Down><Down>",
+                     .mouse = true};
+    run_screen("home", &r);
+    assert_int_equal(r.opened, 0);
+}
+
+static void test_mouse_script_errors(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {":mouse squeak 1 1\nj\n", ":mouse click 1\nj\n",
+                                      ":mouse click 1 2 3\nj\n", ":mouse click -1 2\nj\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct gp_loop *loop = NULL;
+        assert_int_equal(loop_new(&loop), GP_OK);
+        struct app_opts opts = {.no_display = true, .script = bad[i]};
+        struct app *app = NULL;
+        struct gp_error err;
+        gp_error_clear(&err);
+        assert_int_equal(app_new(&opts, loop, &app, &err), GP_OK);
+        app_set_mouse(app, true);
+        alarm(30);
+        assert_int_equal(app_run(app, &err), GP_E_INVALID);
+        alarm(0);
+        assert_non_null(strstr(err.message, ":mouse"));
+        app_free(app);
+        loop_free(loop);
+    }
+}
+
+static void test_mouse_translation(void **state)
+{
+    (void)state;
+    struct tui_mouse m = {TUI_MOUSE_WHEEL_UP, -1, -1};
+    assert_true(tui_mouse_from_curses(BUTTON1_PRESSED, 3, 4, &m));
+    assert_int_equal(m.kind, TUI_MOUSE_CLICK);
+    assert_int_equal(m.y, 3);
+    assert_int_equal(m.x, 4);
+    assert_true(tui_mouse_from_curses(BUTTON1_CLICKED, 0, 0, &m));
+    assert_int_equal(m.kind, TUI_MOUSE_CLICK);
+    assert_true(tui_mouse_from_curses(BUTTON1_DOUBLE_CLICKED, 0, 0, &m));
+    assert_int_equal(m.kind, TUI_MOUSE_DOUBLE);
+    assert_true(tui_mouse_from_curses(BUTTON4_PRESSED, 0, 0, &m));
+    assert_int_equal(m.kind, TUI_MOUSE_WHEEL_UP);
+    assert_true(tui_mouse_from_curses(BUTTON5_PRESSED, 0, 0, &m));
+    assert_int_equal(m.kind, TUI_MOUSE_WHEEL_DOWN);
+    assert_false(tui_mouse_from_curses(BUTTON1_RELEASED, 0, 0, &m));
+    assert_false(tui_mouse_from_curses(BUTTON3_PRESSED, 0, 0, &m));
+    assert_false(tui_mouse_from_curses(REPORT_MOUSE_POSITION, 0, 0, &m));
+    assert_false(tui_mouse_from_curses(0, 0, 0, &m));
+    for (int k = 0; k < TUI_MOUSE_KIND_COUNT; k++) {
+        enum tui_mouse_kind back = TUI_MOUSE_KIND_COUNT;
+        assert_true(tui_mouse_kind_parse(tui_mouse_kind_name((enum tui_mouse_kind)k), &back));
+        assert_int_equal(back, k);
+    }
+    enum tui_mouse_kind none = TUI_MOUSE_CLICK;
+    assert_false(tui_mouse_kind_parse("Click", &none));
+    assert_false(tui_mouse_kind_parse(NULL, &none));
+}
+
 /* gpup-sim on a random port ("listening on http://HOST:PORT" is its first line). */
 static pid_t sim_start(char *endpoint, size_t n)
 {
@@ -690,6 +867,12 @@ int main(void)
         cmocka_unit_test(test_palette_vm_while_loading),
         cmocka_unit_test(test_refreshing),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
+        cmocka_unit_test(test_mouse_wheel),
+        cmocka_unit_test(test_mouse_click_opens),
+        cmocka_unit_test(test_mouse_header_sorts),
+        cmocka_unit_test(test_mouse_off),
+        cmocka_unit_test(test_mouse_script_errors),
+        cmocka_unit_test(test_mouse_translation),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

@@ -427,6 +427,43 @@ static void test_format_masks_secrets(void **state)
     free(e);
 }
 
+/* ui.mouse: off by default, on from the file, and --mouse turns it on whatever the file says;
+ * `config show` names where it came from. */
+static void test_resolve_mouse(void **state)
+{
+    (void)state;
+    struct settings *s = settings_new();
+    struct settings_effective *e = malloc(sizeof(*e));
+    struct gp_error err;
+    struct gp_buf b;
+    gp_error_clear(&err);
+    const char *env[] = {"HOME=/h", NULL};
+    static const struct settings_flags mouse_flag = {.mouse = true};
+
+    assert_int_equal(settings_resolve(NULL, NULL, env, e, &err), GP_OK);
+    assert_false(e->ui.mouse);
+    assert_int_equal(settings_resolve(NULL, &mouse_flag, env, e, &err), GP_OK);
+    assert_true(e->ui.mouse);
+    gp_buf_init(&b, 1 << 20);
+    assert_int_equal(settings_format(e, &b), GP_OK);
+    assert_non_null(strstr(gp_buf_str(&b), "  mouse = true;  # command line\n"));
+    gp_buf_cleanup(&b);
+
+    s->ui.mouse = false; /* the file says false: the flag still wins */
+    s->ui.set |= SETTINGS_UI_MOUSE;
+    assert_int_equal(settings_resolve(s, &mouse_flag, env, e, &err), GP_OK);
+    assert_true(e->ui.mouse);
+    s->ui.mouse = true;
+    assert_int_equal(settings_resolve(s, NULL, env, e, &err), GP_OK);
+    assert_true(e->ui.mouse);
+    gp_buf_init(&b, 1 << 20);
+    assert_int_equal(settings_format(e, &b), GP_OK);
+    assert_non_null(strstr(gp_buf_str(&b), "  mouse = true;  # config file\n"));
+    gp_buf_cleanup(&b);
+    settings_free(s);
+    free(e);
+}
+
 static void test_ui_setters(void **state)
 {
     (void)state;
@@ -468,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_resolve_precedence),
         cmocka_unit_test(test_resolve_errors),
         cmocka_unit_test(test_format_masks_secrets),
+        cmocka_unit_test(test_resolve_mouse),
         cmocka_unit_test(test_ui_setters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
