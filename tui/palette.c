@@ -67,9 +67,11 @@ static void complete(struct palette *p, const struct vmtable *t)
         size_t plen = strlen(p->text);
         for (size_t i = 0; i < N_COMMANDS; i++)
             offer(&c, commands[i], p->text, plen);
-        if (c.n == 1)
-            snprintf(p->text, sizeof(p->text), "%s ", c.common);
-        else if (c.n > 1 && strlen(c.common) > plen)
+        if (c.n == 1) {
+            int w = snprintf(p->text, sizeof(p->text), "%s ", c.common);
+            if (w < 0 || (size_t)w >= sizeof(p->text)) /* no room for the space */
+                (void)text_copy(p->text, sizeof(p->text), c.common);
+        } else if (c.n > 1 && strlen(c.common) > plen)
             (void)text_copy(p->text, sizeof(p->text), c.common);
         snprintf(p->hint, sizeof(p->hint), "%s", c.n ? "" : "no such command");
         return;
