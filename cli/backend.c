@@ -6,6 +6,7 @@
  * answer; SIGINT ends it with GP_E_CANCELED (exit 130). */
 #include "cli/backend.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -689,6 +690,7 @@ static enum gp_status be_resume_op(void *ctx, const char *op_id, FILE *progress,
     struct run_state rs = {.progress = progress, .out = out};
     struct executor *ex = NULL;
     if (st == GP_OK) {
+        assert(op); /* st is GP_OK only when the operation was found */
         if (op->vm_id)
             (void)text_copy(rs.vm_id, sizeof(rs.vm_id), op->vm_id);
         struct exec_options o = exec_opts(s);

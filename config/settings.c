@@ -383,12 +383,13 @@ enum gp_status settings_load_string(struct settings *s, const char *text, size_t
     enum gp_status st = GP_OK;
     /* libconfig would read an @include relative to the working directory: refuse it. Text
      * after a NUL byte is not read by libconfig, so that is refused as well. */
+    const char *include = strstr(copy, "@include");
     if (strlen(copy) != len) {
         st = gp_error_set(err, GP_E_CONFIG, "%s: contains a NUL byte", SETTINGS_STRING_NAME);
-    } else if (strstr(copy, "@include")) {
+    } else if (include) {
         int line = 1;
-        for (const char *c = copy; c < strstr(copy, "@include"); c++)
-            line += *c == '\n';
+        for (const char *c = copy; (c = memchr(c, '\n', (size_t)(include - c))) != NULL; c++)
+            line++;
         st = gp_error_set(err, GP_E_CONFIG, "%s:%d: @include is not allowed here",
                           SETTINGS_STRING_NAME, line);
     }

@@ -223,16 +223,17 @@ bool armerror_from_response(struct gp_error *err, int http_status, const char *b
     struct line l = {err->message, sizeof(err->message), 0};
     err->message[0] = '\0';
     line_status(&l, http_status);
-    if (cJSON_IsString(e) && e->valuestring) {
+    const char *ecode = cJSON_GetStringValue(e); /* NULL unless e is a string */
+    if (ecode) {
         /* OAuth: {"error":"invalid_client","error_description":"AADSTS...\r\nTrace ID: ..."} */
         const char *desc = jstr(root, "error_description");
         line_raw(&l, " ");
-        line_text(&l, e->valuestring, 64, true);
+        line_text(&l, ecode, 64, true);
         if (desc) {
             line_raw(&l, ": ");
             line_text(&l, desc, 300, true);
         }
-        field_set(err->code, sizeof(err->code), e->valuestring);
+        field_set(err->code, sizeof(err->code), ecode);
         const char *trace = jstr(root, "trace_id"), *corr = jstr(root, "correlation_id");
         if (trace && !err->request_id[0])
             field_set(err->request_id, sizeof(err->request_id), trace);

@@ -4,6 +4,7 @@
  * whose numbers often arrive as strings ("4", "12 GB"). Pure: no I/O. */
 #include "model/cluster.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -687,6 +688,7 @@ enum gp_status host_gpus_from_json(struct host *host, const char *json, size_t l
         const cJSON *item = NULL;
         cJSON_ArrayForEach(item, list)
         {
+            assert(i < n); /* n came from cJSON_GetArraySize(list): one slot per item */
             char ipath[64];
             (void)snprintf(ipath, sizeof(ipath), "%s[%zu]", lpath, i);
             st = gpu_from_json(&gpus[i], item, ipath, err);

@@ -2,6 +2,7 @@
  * model/keymap.c: the action table, key spec parsing and printing, remapping and help text. */
 #include "model/keymap.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -383,6 +384,7 @@ static void apply_problem(struct gp_error *err, size_t *first, const struct sett
 enum gp_status keymap_apply(struct keymap *km, const struct settings_key *keys, size_t n,
                             struct gp_error *err)
 {
+    assert(keys || n == 0);
     size_t first = n; /* index of the earliest bad entry; n: none */
     struct gp_error one;
     for (size_t i = 0; i < n; i++) {

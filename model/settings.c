@@ -315,7 +315,7 @@ static enum gp_status check_custom_location(const char *s, struct gp_error *err)
 
 static enum gp_status check_path(const char *s, struct gp_error *err)
 {
-    if (!*s)
+    if (!s || !*s)
         return gp_error_set(err, GP_E_CONFIG, "empty file name");
     if (has_control(s))
         return gp_error_set(err, GP_E_CONFIG, "file name contains a control character");

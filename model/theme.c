@@ -163,7 +163,7 @@ enum gp_status theme_style_parse(const char *spec, struct theme_style *out,
         } else if (attr_parse(word, &s.attrs)) {
             continue;
         } else {
-            int32_t c;
+            int32_t c = THEME_COLOR_DEFAULT; /* set by theme_color_parse when it succeeds */
             if (want_bg) {
                 GP_TRY(theme_color_parse(word, &c, err));
                 s.bg = c;

@@ -4,6 +4,7 @@
  * they are freed, since they hold copies of tokens. */
 #include "model/token.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -353,6 +354,7 @@ enum gp_status token_parse_device_code(const char *body, size_t len, struct toke
     else if (!json_int(root, "expires_in", &dc.expires_in) || dc.expires_in <= 0)
         st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_in", what);
     if (st == GP_OK) {
+        assert(code && user && uri); /* st is GP_OK only when the checks above passed */
         int64_t iv;
         if (json_int(root, "interval", &iv) && iv > 0)
             dc.interval = iv > 60 ? 60 : iv;
@@ -569,17 +571,17 @@ enum gp_status token_cache_from_json(const char *body, size_t len, struct token 
     struct token t = {.source = TOKEN_SOURCE_CACHE};
     enum gp_status st = GP_OK;
     const char *src = json_str(root, "source");
-    if (!src || !token_source_parse(src, &t.source))
-        st = gp_error_set(err, GP_E_PARSE, "%s: missing source", what);
     const char *at = json_str(root, "access_token");
     const char *rt = json_str(root, "refresh_token");
-    if (st == GP_OK && (!at || !rt))
+    /* One chain: each check runs only when those before it passed. */
+    if (!src || !token_source_parse(src, &t.source))
+        st = gp_error_set(err, GP_E_PARSE, "%s: missing source", what);
+    else if (!at || !rt)
         st = gp_error_set(err, GP_E_PARSE, "%s: missing access_token", what);
-    if (st == GP_OK && !json_int(root, "expires_on", &t.expires_on))
+    else if (!json_int(root, "expires_on", &t.expires_on))
         st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
-    if (st == GP_OK && at[0] && gp_secret_set(&t.access, at, strlen(at)) != GP_OK)
-        st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
-    if (st == GP_OK && rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
+    else if ((at[0] && gp_secret_set(&t.access, at, strlen(at)) != GP_OK) ||
+             (rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK))
         st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
     if (st == GP_OK) {
         const char *ten = json_str(root, "tenant");

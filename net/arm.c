@@ -166,8 +166,11 @@ void arm_client_free(struct arm_client *c)
 {
     if (!c)
         return;
-    while (c->calls)
-        arm_cancel(c->calls);
+    /* Cancelling runs no callback, so only the cancelled call leaves the list. */
+    for (struct arm_call *call = c->calls, *next; call; call = next) {
+        next = call->next;
+        arm_cancel(call);
+    }
     http_client_free(c->http);
     free(c->endpoint);
     free(c);

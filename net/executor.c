@@ -4,6 +4,7 @@
  * re-enters the machine. One call to the client is outstanding at a time. */
 #include "net/executor.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -614,18 +615,17 @@ static void make_op_id(struct executor *ex, char *out, size_t n)
     (void)snprintf(out, n, "%s-%lx-%u", stamp, (unsigned long)getpid(), ++counter);
 }
 
-static enum gp_status exec_new(struct gp_loop *loop, const struct exec_client_ops *ops,
-                               void *client, exec_journal_fn journal, void *journal_ctx,
-                               const struct exec_options *opt, exec_progress_fn progress,
-                               exec_done_fn done, void *ctx, struct executor **out,
-                               struct gp_error *err)
+/* A new executor, or NULL when out of memory. */
+static struct executor *exec_new(struct gp_loop *loop, const struct exec_client_ops *ops,
+                                 void *client, exec_journal_fn journal, void *journal_ctx,
+                                 const struct exec_options *opt, exec_progress_fn progress,
+                                 exec_done_fn done, void *ctx)
 {
-    *out = NULL;
-    if (!loop || !ops || !ops->get_vm || !ops->run_step || !journal || !done)
-        return gp_error_set(err, GP_E_INVALID, "executor: missing client, journal or callback");
+    /* Programmer errors: every caller has a loop, a client, a journal and a callback. */
+    assert(loop && ops && ops->get_vm && ops->run_step && journal && done);
     struct executor *ex = calloc(1, sizeof(*ex));
     if (!ex)
-        return gp_error_set(err, GP_E_NOMEM, "out of memory starting the operation");
+        return NULL;
     ex->loop = loop;
     ex->ops = ops;
     ex->client = client;
@@ -644,8 +644,7 @@ static enum gp_status exec_new(struct gp_loop *loop, const struct exec_client_op
     ex->result.power = POWER_UNKNOWN;
     ex->t0 = loop_now_ms(loop);
     ex->step_t0 = ex->t0;
-    *out = ex;
-    return GP_OK;
+    return ex;
 }
 
 static enum gp_status check_plan(const struct plan *p, struct gp_error *err)
@@ -730,8 +729,10 @@ enum gp_status exec_start(struct gp_loop *loop, const struct exec_client_ops *op
 {
     *out = NULL;
     GP_TRY(check_plan(plan, err));
-    struct executor *ex;
-    GP_TRY(exec_new(loop, ops, client, journal, journal_ctx, opt, progress, done, ctx, &ex, err));
+    struct executor *ex =
+        exec_new(loop, ops, client, journal, journal_ctx, opt, progress, done, ctx);
+    if (!ex)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory starting the operation");
     ex->plan = plan;
     enum gp_status st = GP_OK;
     if (opt && opt->op_id) {
@@ -783,8 +784,10 @@ enum gp_status exec_resume(struct gp_loop *loop, const struct exec_client_ops *o
     if (op->state == JOP_DONE || op->state == JOP_ABANDONED)
         return gp_error_set(err, GP_E_INVALID, "operation %s is %s; there is nothing to resume",
                             op->id, journal_op_state_name(op->state));
-    struct executor *ex;
-    GP_TRY(exec_new(loop, ops, client, journal, journal_ctx, opt, progress, done, ctx, &ex, err));
+    struct executor *ex =
+        exec_new(loop, ops, client, journal, journal_ctx, opt, progress, done, ctx);
+    if (!ex)
+        return gp_error_set(err, GP_E_NOMEM, "out of memory starting the operation");
     (void)text_copy(ex->result.op_id, sizeof(ex->result.op_id), op->id); /* same bound */
     enum gp_status st = journal_op_to_plan(op, &ex->owned_plan, err);
     ex->owns_plan = true;

@@ -655,8 +655,11 @@ void http_client_free(struct http_client *c)
 {
     if (!c)
         return;
-    while (c->calls)
-        http_cancel(c->calls);
+    /* Cancelling runs no callback, so only the cancelled call leaves the list. */
+    for (struct http_call *call = c->calls, *next; call; call = next) {
+        next = call->next;
+        http_cancel(call);
+    }
     free(c->ca_bundle);
     free(c);
 }

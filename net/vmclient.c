@@ -142,8 +142,9 @@ static enum gp_status run_step(void *client, const struct plan_step *step, exec_
 static void cancel_all(void *client)
 {
     struct vmclient *c = client;
-    while (c->calls) {
-        struct vmcall *k = c->calls;
+    /* Cancelling runs no callback, so only the cancelled call leaves the list. */
+    for (struct vmcall *k = c->calls, *next; k; k = next) {
+        next = k->next;
         if (k->get)
             arm_cancel(k->get);
         if (k->lro)

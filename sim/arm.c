@@ -118,6 +118,8 @@ static void arm_error(struct arm_response *r, int status, const char *code, cons
     }
     if (st == GP_OK)
         st = gp_buf_append_str(&b, ",\"details\":[]}}");
+    if (st != GP_OK)
+        gp_buf_reset(&b); /* out of memory: the status alone, not half an object */
     set_body(r, status, &b);
     gp_buf_cleanup(&b);
 }
@@ -407,7 +409,7 @@ static void machine(struct arm_service *s, const struct arm_request *q, struct a
         }
         bool hci = idx >= 0 ? f->machines[idx].hci : false;
         if (put || kind)
-            hci = cJSON_IsString(kind) && str_ieq(kind->valuestring, "HCI");
+            hci = str_ieq(cJSON_GetStringValue(kind), "HCI"); /* NULL for null or absent */
         size_t at;
         bool created = false;
         struct gp_error err;
@@ -1010,9 +1012,9 @@ static bool graph_query(const char *query, char *out_rg, size_t rg_len)
         p[1] = '~';
     static const char base[] =
         "resources|wheretype=~'microsoft.azurestackhci/virtualmachineinstances'";
-    if (strncmp(norm, base, sizeof(base) - 1) != 0)
+    if (n < sizeof(base) - 1 || strncmp(norm, base, sizeof(base) - 1) != 0)
         return false;
-    const char *rest = norm + sizeof(base) - 1;
+    const char *rest = norm + sizeof(base) - 1; /* within norm[0..n] */
     out_rg[0] = '\0';
     if (!*rest)
         return true;
@@ -1092,7 +1094,7 @@ static void graph(struct arm_service *s, const struct arm_request *q, struct arm
         top = 1;
     if (top > 1000)
         top = 1000;
-    bool skip_ok = parse_skip(r, cJSON_IsString(k) ? k->valuestring : NULL, &skip);
+    bool skip_ok = parse_skip(r, cJSON_GetStringValue(k), &skip);
     cJSON_Delete(root);
     if (!skip_ok)
         return;

@@ -199,6 +199,8 @@ enum gp_status fleet_put_machine(struct fleet *f, const char *rg, const char *na
                                  const char *location, bool hci, size_t *out_idx, bool *out_created,
                                  struct gp_error *err)
 {
+    *out_idx = 0;
+    *out_created = false;
     if (!valid_name(rg) || !valid_name(name))
         return gp_error_set(err, GP_E_INVALID, "The resource name '%s' is invalid.", name);
     long at = find_any(f, rg, name);

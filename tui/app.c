@@ -1065,14 +1065,15 @@ enum gp_status app_new(const struct app_opts *opts, struct gp_loop *loop, struct
     char clean[sizeof(a->endpoint)];
     text_sanitize(clean, sizeof(clean), scheme ? scheme + 3 : ep);
     (void)text_copy(a->endpoint, sizeof(a->endpoint), clean);
+    const char *script_env = getenv("GPUP_SCRIPT");
     if (opts->script) {
         a->script = text_dup(opts->script);
         if (!a->script) {
             free(a);
             return gp_error_set(err, GP_E_NOMEM, "out of memory");
         }
-    } else if (getenv("GPUP_SCRIPT") && *getenv("GPUP_SCRIPT")) {
-        a->script = read_script(getenv("GPUP_SCRIPT"), err);
+    } else if (script_env && *script_env) {
+        a->script = read_script(script_env, err);
         if (!a->script) {
             free(a);
             return err ? err->status : GP_E_IO;

@@ -3,6 +3,7 @@
  * journal tee, operations kept for screens, notifications, status line counts. */
 #include "tui/ops.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,6 +623,7 @@ static enum gp_status resume_op(struct ops *o, const struct journal_op *jop, con
                                 const char *tee, const struct plan *views, struct op **out,
                                 struct gp_error *err)
 {
+    assert(jop);
     struct plan plan;
     plan_init(&plan);
     enum gp_status st = journal_op_to_plan(jop, &plan, err);
@@ -646,6 +648,7 @@ static enum gp_status resume_op(struct ops *o, const struct journal_op *jop, con
     if (op && tee && gp_buf_append(&op->tee, tee, strlen(tee)) != GP_OK)
         gp_buf_reset(&op->tee);
     if (st == GP_OK) {
+        assert(op); /* st is GP_OK only when op_new gave one */
         /* Steps already confirmed show as done. */
         for (size_t i = 0; i < jop->n_steps && i < op->n_steps && i < jop->next_step; i++)
             op->steps[i].state = jop->steps[i].outcome == JOUT_SKIPPED ? EXEC_SKIPPED

@@ -79,9 +79,11 @@ static void complete(struct palette *p, const struct vmtable *t)
                     used += (size_t)w;
             }
         }
-        if (c.n == 1)
-            snprintf(p->text, sizeof(p->text), "%s ", c.common);
-        else if (c.n > 1 && strlen(c.common) > plen)
+        if (c.n == 1) {
+            int w = snprintf(p->text, sizeof(p->text), "%s ", c.common);
+            if (w < 0 || (size_t)w >= sizeof(p->text)) /* no room for the space */
+                (void)text_copy(p->text, sizeof(p->text), c.common);
+        } else if (c.n > 1 && strlen(c.common) > plen)
             (void)text_copy(p->text, sizeof(p->text), c.common);
         if (c.n <= 1)
             snprintf(p->hint, sizeof(p->hint), "%s", c.n ? "" : "no such command");

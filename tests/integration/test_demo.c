@@ -61,7 +61,8 @@ static void test_demo_serves_fleet(void **state)
 static void test_demo_missing_emulator(void **state)
 {
     (void)state;
-    char *saved = getenv("GPUP_SIM") ? strdup(getenv("GPUP_SIM")) : NULL;
+    const char *was = getenv("GPUP_SIM");
+    char *saved = was ? strdup(was) : NULL;
     setenv("GPUP_SIM", "/nonexistent/gpup-sim", 1);
     struct demo d;
     struct gp_error err;

@@ -386,12 +386,11 @@ static void test_arm_hostile(void **state)
             len += (size_t)w;
         }
         if (i % 3 == 0) /* a well-formed VM path with a random tail */
-            len =
-                (size_t)snprintf(path, sizeof(path),
-                                 "/subscriptions/" SUBID "/resourceGroups/ml-rg/providers/"
-                                 "Microsoft.HybridCompute/machines/train-0%d/providers/"
-                                 "Microsoft.AzureStackHCI/virtualMachineInstances/default%s",
-                                 (int)simrng_below(&rng, 4), simrng_below(&rng, 3) ? "" : "/stop");
+            (void)snprintf(path, sizeof(path),
+                           "/subscriptions/" SUBID "/resourceGroups/ml-rg/providers/"
+                           "Microsoft.HybridCompute/machines/train-0%d/providers/"
+                           "Microsoft.AzureStackHCI/virtualMachineInstances/default%s",
+                           (int)simrng_below(&rng, 4), simrng_below(&rng, 3) ? "" : "/stop");
         struct arm_request q;
         memset(&q, 0, sizeof(q));
         q.method = simrng_below(&rng, 40) ? methods[simrng_below(&rng, 6)] : "DELETE";

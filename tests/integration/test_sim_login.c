@@ -31,6 +31,7 @@
 
 struct env {
     struct simproc sim;
+    const char *bin; /* GPUP_BIN, checked by start_env */
     char dir[256]; /* HOME and XDG dirs */
     char log[300]; /* the sim's request log */
     char secret_file[300];
@@ -73,7 +74,7 @@ static void write_file(const char *path, const char *text, mode_t mode)
  * "NAME=value" strings) plus HOME, XDG_CONFIG_HOME, XDG_STATE_HOME and LANG. */
 static struct run gpup(const struct env *e, const char *const *extra, const char *const *args)
 {
-    const char *bin = getenv("GPUP_BIN");
+    const char *bin = e->bin;
     char out_path[300], err_path[300];
     (void)snprintf(out_path, sizeof(out_path), "%s/out", e->dir);
     (void)snprintf(err_path, sizeof(err_path), "%s/err", e->dir);
@@ -176,6 +177,7 @@ static int start_env(void **state, bool sp)
     }
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
+    e->bin = bin;
     (void)snprintf(e->dir, sizeof(e->dir), "/tmp/gpup-login-test-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
     (void)snprintf(e->log, sizeof(e->log), "%s/sim.log", e->dir);

@@ -38,5 +38,5 @@ const char *simtest_jstr(const cJSON *o, const char *path)
             *dot = '\0';
         cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
     }
-    return cJSON_IsString(cur) ? cur->valuestring : NULL;
+    return cJSON_GetStringValue(cur); /* NULL unless a string */
 }

@@ -71,6 +71,8 @@ static void test_errors_name_the_line(void **state)
                         "<string>:3: ui.refresh_seconds: must be between 0 (off) and 3600 seconds");
     assert_int_equal(load(fx, "ui = {};\n@include \"/etc/passwd\"\n"), GP_E_CONFIG);
     assert_string_equal(fx->err.message, "<string>:2: @include is not allowed here");
+    assert_int_equal(load(fx, "@include \"/etc/passwd\"\n"), GP_E_CONFIG);
+    assert_string_equal(fx->err.message, "<string>:1: @include is not allowed here");
     static const char nul[] = "ui = {};\0ui = {};\n";
     memset(&fx->warn, 0, sizeof(fx->warn));
     assert_int_equal(settings_load_string(fx->s, nul, sizeof(nul) - 1, &fx->warn, &fx->err),

@@ -480,6 +480,11 @@ static void test_ui_setters(void **state)
     assert_int_equal(s->ui.confirm, SETTINGS_CONFIRM_ALWAYS);
     assert_int_equal(settings_set_path(&s->paths, SETTINGS_PATHS_TOKEN_CACHE, "~/.cache/t", &err),
                      GP_OK);
+    /* No path is an error like an empty one, not a crash; the setting keeps its value. */
+    assert_int_equal(settings_set_path(&s->paths, SETTINGS_PATHS_TOKEN_CACHE, NULL, &err),
+                     GP_E_CONFIG);
+    assert_string_equal(err.message, "empty file name");
+    assert_string_equal(s->paths.token_cache, "~/.cache/t");
     for (int i = 0; i < SETTINGS_MAX_KEYS; i++)
         assert_int_equal(settings_add_key(&s->ui, "a", "b", "f", i, &err), GP_OK);
     assert_int_equal(settings_add_key(&s->ui, "a", "b", "f", 0, &err), GP_E_CONFIG);
