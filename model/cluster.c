@@ -558,11 +558,6 @@ static enum gp_status model_join(char **ref_model, const char *manufacturer)
     return GP_OK;
 }
 
-static const char *gp_error_msg_or(const struct gp_error *err, enum gp_status st)
-{
-    return err && err->status == st && err->message[0] ? err->message : gp_status_name(st);
-}
-
 static enum gp_status gpu_from_json(struct host_gpu *g, const cJSON *item, const char *ipath,
                                     struct gp_error *err)
 {
@@ -587,12 +582,13 @@ static enum gp_status gpu_from_json(struct host_gpu *g, const cJSON *item, const
 
     char *manufacturer = NULL;
     GP_TRY(json_opt_string(props, "manufacturer", path, &manufacturer, err));
+    /* json_opt_string's message names the path already; model_join sets none. */
     enum gp_status st = json_opt_string(props, "model", path, &g->model, err);
-    if (st == GP_OK)
-        st = model_join(&g->model, manufacturer);
+    if (st == GP_OK && model_join(&g->model, manufacturer) != GP_OK)
+        st = gp_error_set(err, GP_E_NOMEM, "%s.model: out of memory", path);
     free(manufacturer);
     if (st != GP_OK)
-        return gp_error_set(err, st, "%s.model: %s", path, gp_error_msg_or(err, st));
+        return st;
 
     char *mode = NULL;
     GP_TRY(json_opt_string(props, "gpuMode", path, &mode, err));

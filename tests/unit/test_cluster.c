@@ -228,6 +228,9 @@ static void test_inventory_hostile(void **state)
     expect_fail("{\"value\":[{\"properties\":[]}]}", GP_E_INVALID,
                 "value[0].properties: expected an object, got an array");
     expect_fail("[{\"gpuId\":5}]", GP_E_INVALID, "$[0].gpuId: expected a string, got a number");
+    /* The path once, not formatted into itself. */
+    expect_fail("[{\"gpuId\":\"g\",\"model\":5}]", GP_E_INVALID,
+                "host node-02 GPU inventory: $[0].model: expected a string, got a number");
     expect_fail("[{\"gpuId\":\"g\",\"gpuMode\":[]}]", GP_E_INVALID, "$[0].gpuMode");
     expect_fail("[{\"gpuId\":\"g\",\"gpuMode\":\"GPU-P\",\"partitionDetails\":"
                 "{\"totalPartitions\":\"four\"}}]",
