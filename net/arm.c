@@ -59,7 +59,7 @@ static void static_get_token(void *tctx, bool force_refresh, arm_token_cb cb, vo
     cb(cb_ctx, token, NULL);
 }
 
-const struct arm_token_ops arm_static_token_ops = {static_get_token};
+const struct arm_token_ops arm_static_token_ops = {static_get_token, NULL}; /* answers at once */
 
 /* --- client -------------------------------------------------------------------------------- */
 
@@ -154,7 +154,9 @@ void arm_cancel(struct arm_call *call)
     if (call->timer)
         loop_timer_cancel(call->c->loop, call->timer);
     call_unlink(call);
-    if (call->waiting_token) {
+    if (call->waiting_token && call->c->tok->cancel) {
+        call->c->tok->cancel(call->c->tctx, call); /* it will not answer */
+    } else if (call->waiting_token) {
         call->canceled = true; /* the provider still holds it: freed on its answer */
         call->c = NULL;
         return;

@@ -21,11 +21,13 @@ struct arm_call;
 
 /* A token provider (auth/ implements the real ones). get_token answers through cb, now or from
  * a later loop pass; token is borrowed during cb; on failure token is NULL and err says why.
- * force_refresh asks for a new token (after a 401). The provider must answer every request
- * before the client is freed. */
+ * force_refresh asks for a new token (after a 401). cancel (optional) forgets the request made
+ * with cb_ctx: its cb is never called. Without cancel, the provider must answer every request,
+ * canceled calls included, before the client is freed. */
 typedef void (*arm_token_cb)(void *cb_ctx, const char *token, const struct gp_error *err);
 struct arm_token_ops {
     void (*get_token)(void *tctx, bool force_refresh, arm_token_cb cb, void *cb_ctx);
+    void (*cancel)(void *tctx, void *cb_ctx);
 };
 
 /* A provider that always answers the same token (GPUP_TOKEN); tctx is the token string,

@@ -1739,7 +1739,24 @@ static void arm_get_token(void *tctx, bool force_refresh, arm_token_cb cb, void 
     a->bridges = b;
 }
 
-const struct arm_token_ops auth_arm_token_ops = {arm_get_token};
+/* The ARM call behind cb_ctx was canceled while it waited for a token (the console quit during
+ * a sign-in, say): its bridge and waiter go, so nothing answers a freed call and nothing of it
+ * outlives auth_free. */
+static void arm_cancel_token(void *tctx, void *cb_ctx)
+{
+    struct auth *a = tctx;
+    for (struct arm_bridge **pp = &a->bridges; *pp; pp = &(*pp)->next) {
+        struct arm_bridge *b = *pp;
+        if (b->cb_ctx == cb_ctx) {
+            *pp = b->next;
+            auth_cancel(a, b);
+            free(b);
+            return;
+        }
+    }
+}
+
+const struct arm_token_ops auth_arm_token_ops = {arm_get_token, arm_cancel_token};
 
 /* --- wiring: the transport over net/http --------------------------------------------------- */
 

@@ -54,7 +54,7 @@ static void tokens_get(void *tctx, bool force, arm_token_cb cb, void *cb_ctx)
     cb(cb_ctx, t->token, NULL);
 }
 
-static const struct arm_token_ops tokens_ops = {tokens_get};
+static const struct arm_token_ops tokens_ops = {tokens_get, NULL};
 
 struct result {
     int calls;
