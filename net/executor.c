@@ -815,7 +815,7 @@ fail:
 static void stop_activity(struct executor *ex)
 {
     if (ex->in_flight && ex->ops->cancel)
-        ex->ops->cancel(ex->client);
+        ex->ops->cancel(ex->client, ex);
     ex->in_flight = false;
     if (ex->timer)
         loop_timer_cancel(ex->loop, ex->timer);

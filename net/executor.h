@@ -39,8 +39,9 @@ struct exec_client_ops {
     /* Send step->method step->path with step->body and wait for its operation to finish. */
     enum gp_status (*run_step)(void *client, const struct plan_step *step, exec_step_done_fn done,
                                void *ctx, struct gp_error *err);
-    /* Abandon the call in flight: its done is never called. May be NULL. */
-    void (*cancel)(void *client);
+    /* Abandon the call in flight that was made with ctx (one client may serve several
+     * executors: the others' calls go on): its done is never called. May be NULL. */
+    void (*cancel)(void *client, void *ctx);
 };
 
 /* Appends one journal line (whole, ending in '\n'); durable when it returns GP_OK.

@@ -139,12 +139,14 @@ static enum gp_status run_step(void *client, const struct plan_step *step, exec_
     return st;
 }
 
-static void cancel_all(void *client)
+/* Cancels the calls made with ctx, or every call when ctx is NULL. */
+static void cancel_calls(struct vmclient *c, const void *ctx)
 {
-    struct vmclient *c = client;
     /* Cancelling runs no callback, so only the cancelled call leaves the list. */
     for (struct vmcall *k = c->calls, *next; k; k = next) {
         next = k->next;
+        if (ctx && k->ctx != ctx)
+            continue;
         if (k->get)
             arm_cancel(k->get);
         if (k->lro)
@@ -153,16 +155,21 @@ static void cancel_all(void *client)
     }
 }
 
+static void cancel_for(void *client, void *ctx)
+{
+    cancel_calls(client, ctx);
+}
+
 void vmclient_free(struct vmclient *c)
 {
     if (!c)
         return;
-    cancel_all(c);
+    cancel_calls(c, NULL);
     free(c);
 }
 
 const struct exec_client_ops vmclient_exec_ops = {
     .get_vm = get_vm,
     .run_step = run_step,
-    .cancel = cancel_all,
+    .cancel = cancel_for,
 };

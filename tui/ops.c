@@ -390,14 +390,15 @@ static enum gp_status wrap_run_step(void *client, const struct plan_step *step,
     return st;
 }
 
-static void wrap_cancel(void *client)
+static void wrap_cancel(void *client, void *ctx)
 {
     struct op *op = client;
     struct ops *o = op->owner;
+    (void)ctx; /* this op's executor: its calls reach the client with op as their ctx */
     op->get_done = NULL;
     op->step_done = NULL;
     if (o->client_ops->cancel)
-        o->client_ops->cancel(o->client);
+        o->client_ops->cancel(o->client, op);
 }
 
 static const struct exec_client_ops wrap_ops = {wrap_get_vm, wrap_run_step, wrap_cancel};

@@ -594,8 +594,9 @@ static enum gp_status fake_run_step(void *client, const struct plan_step *step,
     return GP_OK;
 }
 
-static void fake_cancel(void *client)
+static void fake_cancel(void *client, void *ctx)
 {
+    (void)ctx; /* one operation at a time */
     struct fake_arm *f = client;
     if (f->timer)
         loop_timer_cancel(f->loop, f->timer);
