@@ -373,6 +373,11 @@ static void apply_filter(struct vmlist *vl, struct app *a)
 {
     if (vmtable_set_filter(vl->t, vl->filter) != GP_OK)
         app_flash(a, true, "out of memory while filtering");
+    /* The selected VM filtered out: the first match is selected (not whatever row now stands
+     * at its old position, which Enter would then open unseen). */
+    size_t i;
+    if (!vl->sel_id || !vmtable_find(vl->t, vl->sel_id, &i))
+        vl->sel = 0;
     resync(vl);
     app_body_dirty(a);
 }

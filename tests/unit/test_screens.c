@@ -318,6 +318,16 @@ static void test_open_vm(void **state)
     assert_int_equal(r.opened, 2);
 }
 
+static void test_filter_moves_selection(void **state)
+{
+    (void)state;
+    /* The last VM (web-10, node-04) is selected, then filtered out: the first match is
+     * selected and Enter opens it, not a row that stood at the old position. */
+    struct run r = {.keys = "G/node-03<Enter><Enter>"};
+    run_screen("filter-moves-selection", &r);
+    assert_int_equal(r.opened, 1);
+}
+
 static void test_quit_with_ops(void **state)
 {
     (void)state;
@@ -866,6 +876,7 @@ int main(void)
         cmocka_unit_test(test_reload_keeps_selection),
         cmocka_unit_test(test_palette_vm_while_loading),
         cmocka_unit_test(test_refreshing),
+        cmocka_unit_test(test_filter_moves_selection),
         cmocka_unit_test(test_key_translation), cmocka_unit_test(test_fleet_source),
         cmocka_unit_test(test_mouse_wheel),
         cmocka_unit_test(test_mouse_click_opens),
