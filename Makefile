@@ -229,9 +229,10 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard doc/*.5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/gpup
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/gpup
-	-rmdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions 2>/dev/null
-	-rmdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 2>/dev/null
+# Empty folders go; rmdir -p stops quietly at the first one still in use.
+	rmdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions 2>/dev/null || true
+	rmdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 2>/dev/null || true
 
 clean:
 	rm -rf build

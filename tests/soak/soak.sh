@@ -43,6 +43,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+: >"$dir/sim.out" # there before the poll below reads it
 "$GPUP_SIM" --listen 127.0.0.1:0 --fleet "$FLEET" --hosts 8 --seed "$SEED" --op-ms 40 \
     --retry-after-ms 20 --log "$dir/sim.log" --faults "$FAULTS" --quiet >"$dir/sim.out" 2>&1 &
 sim_pid=$!
