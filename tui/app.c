@@ -67,6 +67,7 @@ struct app {
 
     bool quit, quit_armed, hangup;
     bool mouse;             /* app_set_mouse: mouse events are acted on */
+    const struct screen *drawn; /* the screen the body shows (last drawn), NULL: none yet */
     int empty_reads;
 
     const struct tui_source_ops *src;
@@ -256,6 +257,7 @@ static void app_draw(struct app *a)
             if (full)
                 werase(a->body);
             s->ops->draw(s, a, a->body, full);
+            a->drawn = s;
             wnoutrefresh(a->body);
         }
         if (a->dirty & DIRTY_STATUS)
@@ -303,6 +305,8 @@ void app_pop(struct app *a)
     if (a->depth <= 1)
         return;
     struct screen *s = a->stack[--a->depth];
+    if (a->drawn == s)
+        a->drawn = NULL;
     if (s->ops->leave)
         s->ops->leave(s, a);
     if (s->ops->destroy)
@@ -661,6 +665,12 @@ void app_mouse(struct app *a, const struct tui_mouse *m)
         a->dirty |= DIRTY_STATUS;
     }
     struct screen *s = a->stack[a->depth - 1];
+    /* A click aims at what the terminal shows: when the top screen changed and was not drawn
+     * since, as with the second press of a double-click that opened or closed a screen, the
+     * click would land on controls the operator never saw. (A new layout keeps the screen:
+     * its clicks stay, as a resume's redraw must not eat the first one.) */
+    if (s != a->drawn)
+        return;
     if (s->ops->mouse) {
         struct tui_mouse in_body = {.kind = m->kind, .y = y, .x = x};
         s->ops->mouse(s, a, &in_body);

@@ -49,7 +49,9 @@ struct screen_ops {
     bool (*key)(struct screen *s, struct app *a, enum keymap_action act, int key);
     void (*leave)(struct screen *s, struct app *a);
     /* A click or double-click in the body (the wheel arrives as Up / Down keys): m->y and m->x
-     * are relative to the body window w that draw gets. NULL: clicks do nothing. */
+     * are relative to the body window w that draw gets. NULL: clicks do nothing. Screens with
+     * buttons find them in the widget_hits their draw recorded and press them through their
+     * own Enter key, so a click does what focus + Enter does, refusals included. */
     void (*mouse)(struct screen *s, struct app *a, const struct tui_mouse *m);
     void (*resize)(struct screen *s, struct app *a, int rows, int cols);
     /* Frees a screen popped off the stack; NULL when the screen is not owned by the stack. */
@@ -153,7 +155,8 @@ void app_set_mouse(struct app *a, bool on);
 /* Feeds one mouse event as if it happened (terminal coordinates). Ignored while the mouse is
  * off, outside the body (breadcrumb and status lines), on the too-small screen and while the
  * palette is open. The wheel moves APP_WHEEL_ROWS lines per notch as the Up / Down keys do
- * (the up / down actions, whatever keys they are bound to); clicks go to the top screen. */
+ * (the up / down actions, whatever keys they are bound to); clicks go to the top screen once it
+ * is drawn (a click before that would aim at what the terminal showed before). */
 #define APP_WHEEL_ROWS 3
 void app_mouse(struct app *a, const struct tui_mouse *m);
 /* Draws what is dirty now (the before-sleep hook does this each pass; tests call it). */

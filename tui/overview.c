@@ -35,6 +35,7 @@ struct overview {
     struct vm vm;
     char crumb[64];
     int focus;
+    struct widget_hits hits; /* the buttons as drawn, by enum overview_item */
 };
 
 /* --- JSON helpers -------------------------------------------------------------------------- */
@@ -423,6 +424,7 @@ static void overview_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     const struct vm *vm = &o->vm;
     int cols = getmaxx(w), rows = getmaxy(w);
     werase(w);
+    widget_hits_reset(&o->hits);
     char name[128], buf[256], mem[32];
     text_sanitize(name, sizeof(name), vm->name ? vm->name : "?");
     draw_text(w, 0, 1, cols - 2, name, colors_attr(THEME_TITLE) | A_BOLD);
@@ -485,11 +487,12 @@ static void overview_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     char why[128];
     for (int i = ITEM_START; i <= ITEM_RESTART; i++) {
         bool off = item_refusal(o, i, why, sizeof(why)) != NULL;
-        x += widget_button(w, y, x, item_labels[i], o->focus == i, off) + 1;
+        x += widget_button(w, &o->hits, i, y, x, item_labels[i], o->focus == i, off) + 1;
     }
     y++;
     draw_text(w, y, 1, LABEL_W, "Settings", colors_attr(THEME_HEADER));
-    widget_button(w, y, 1 + LABEL_W, item_labels[ITEM_SIZE], o->focus == ITEM_SIZE, false);
+    widget_button(w, &o->hits, ITEM_SIZE, y, 1 + LABEL_W, item_labels[ITEM_SIZE],
+                  o->focus == ITEM_SIZE, false);
     y += 2;
     if (y < rows) {
         const struct keymap *km = app_keymap(a);
@@ -621,6 +624,19 @@ static bool overview_key(struct screen *s, struct app *a, enum keymap_action act
     return true;
 }
 
+/* A click on a button: focus it and press Enter (a refused action refuses as Enter does). A
+ * double-click is ignored: its first press already arrived as a click. */
+static void overview_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct overview *o = (struct overview *)s;
+    int id = m->kind == TUI_MOUSE_CLICK ? widget_hits_take(&o->hits, m->y, m->x) : -1;
+    if (id < 0)
+        return;
+    o->focus = id;
+    app_body_dirty(a);
+    (void)overview_key(s, a, ACT_ENTER, KEY_CODE_ENTER); /* always handled */
+}
+
 /* An operation on this VM read it back: show what it read. */
 static void overview_watch(void *ctx, const struct op *op)
 {
@@ -661,6 +677,7 @@ static const struct screen_ops overview_ops = {
     .crumb = overview_crumb,
     .draw = overview_draw,
     .key = overview_key,
+    .mouse = overview_mouse,
     .destroy = overview_destroy,
 };
 

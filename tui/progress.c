@@ -28,6 +28,7 @@ struct progress {
     uint64_t timer;
     size_t depth; /* the stack depth while this screen is on top */
     int focus;    /* recovery button */
+    struct widget_hits hits; /* the recovery buttons as drawn, by offer index */
 };
 
 static const char *const spin_utf8[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
@@ -118,6 +119,7 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     int rows = getmaxy(w), cols = getmaxx(w);
     uint64_t now = loop_now_ms(ops_loop(p->ops));
     werase(w);
+    widget_hits_reset(&p->hits);
     char line[600], dur[32];
     (void)snprintf(line, sizeof(line), "%s on %s", op->title, op->vm_name);
     draw_text(w, 0, 1, cols / 2, line, colors_attr(THEME_TITLE) | A_BOLD);
@@ -231,7 +233,7 @@ static void progress_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
         for (size_t i = 0; i < op->result.n_offers && y < rows - 1; i++, y++) {
             char label[200];
             text_sanitize(label, sizeof(label), op->result.offers[i].label);
-            widget_button(w, y, 1, label, (int)i == p->focus, false);
+            widget_button(w, &p->hits, (int)i, y, 1, label, (int)i == p->focus, false);
         }
     } else if (op->resolved) {
         draw_text(w, y, 1, cols - 2, "A recovery was chosen: see Notifications (n).",
@@ -305,6 +307,19 @@ static bool progress_key(struct screen *s, struct app *a, enum keymap_action act
     return true;
 }
 
+/* A click on a recovery button: focus it and press Enter (read-only refuses as Enter does). A
+ * double-click is ignored: its first press already arrived as a click. */
+static void progress_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct progress *p = (struct progress *)s;
+    int id = m->kind == TUI_MOUSE_CLICK ? widget_hits_take(&p->hits, m->y, m->x) : -1;
+    if (id < 0 || !offers_shown(p->op) || (size_t)id >= p->op->result.n_offers)
+        return;
+    p->focus = id;
+    app_body_dirty(a);
+    (void)progress_key(s, a, ACT_ENTER, KEY_CODE_ENTER); /* handled while offers show */
+}
+
 static void progress_watch(void *ctx, const struct op *op)
 {
     struct progress *p = ctx;
@@ -345,6 +360,7 @@ static const struct screen_ops progress_ops = {
     .enter = progress_enter,
     .draw = progress_draw,
     .key = progress_key,
+    .mouse = progress_mouse,
     .leave = progress_leave,
     .destroy = progress_destroy,
 };

@@ -38,6 +38,7 @@ struct review {
     char disabled_why[256]; /* "" when the commit button is enabled */
     review_committed_fn committed;
     void *committed_ctx;
+    struct widget_hits hits; /* the buttons as drawn, by enum review_button */
 };
 
 static void format_mem(long mb, char *buf, size_t n)
@@ -182,6 +183,7 @@ static void review_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     (void)full;
     struct review *r = (struct review *)s;
     int rows = getmaxy(w), cols = getmaxx(w);
+    widget_hits_reset(&r->hits);
     if (r->built_width != cols - 2 && build_lines(r, cols - 2) != GP_OK)
         app_flash(a, true, "out of memory");
     int page = rows - FOOT_ROWS;
@@ -197,9 +199,10 @@ static void review_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     y++;
     draw_fill(w, y, 0, cols, colors_attr(THEME_TEXT));
     int x = 1;
-    x += widget_button(w, y, x, r->commit_label, r->focus == BTN_COMMIT,
-                       r->disabled_why[0] != '\0') + 2;
-    x += widget_button(w, y, x, "Back", r->focus == BTN_BACK, false) + 2;
+    x += widget_button(w, &r->hits, BTN_COMMIT, y, x, r->commit_label, r->focus == BTN_COMMIT,
+                       r->disabled_why[0] != '\0') +
+         2;
+    x += widget_button(w, &r->hits, BTN_BACK, y, x, "Back", r->focus == BTN_BACK, false) + 2;
     if (r->lines.n > (size_t)page) {
         char more[48];
         (void)snprintf(more, sizeof(more), "lines %zu-%zu of %zu", r->top + 1,
@@ -272,6 +275,19 @@ static bool review_key(struct screen *s, struct app *a, enum keymap_action act, 
     }
 }
 
+/* A click on a button: focus it and press Enter (a disabled commit button refuses as Enter
+ * does). A double-click is ignored: its first press already arrived as a click. */
+static void review_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct review *r = (struct review *)s;
+    int id = m->kind == TUI_MOUSE_CLICK ? widget_hits_take(&r->hits, m->y, m->x) : -1;
+    if (id < 0)
+        return;
+    r->focus = id;
+    app_body_dirty(a);
+    (void)review_key(s, a, ACT_ENTER, KEY_CODE_ENTER); /* always handled */
+}
+
 static void review_resize(struct screen *s, struct app *a, int rows, int cols)
 {
     (void)a;
@@ -306,6 +322,7 @@ static const struct screen_ops review_ops = {
     .enter = review_enter,
     .draw = review_draw,
     .key = review_key,
+    .mouse = review_mouse,
     .resize = review_resize,
     .destroy = review_destroy,
 };

@@ -43,6 +43,7 @@ struct size_screen {
     char dda_name[128];  /* a free DDA device's name for a new DDA assignment, "" if none */
     char why_no_gpup[256]; /* why GPU Partition is not offered ("" when it is) */
     char name[128];      /* sanitized VM name */
+    struct widget_hits hits; /* choices and buttons as drawn, by enum size_field */
 };
 
 static bool dirty(const struct size_screen *z)
@@ -170,6 +171,7 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     struct size_screen *z = (struct size_screen *)s;
     int cols = getmaxx(w), rows = getmaxy(w);
     werase(w);
+    widget_hits_reset(&z->hits);
     char buf[256], t[64];
     (void)snprintf(buf, sizeof(buf), "Size: %s", z->name);
     draw_text(w, 0, 1, cols - 2, buf, colors_attr(THEME_TITLE) | A_BOLD);
@@ -200,6 +202,7 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
                        choice_labels[f]);
         attr_t attr = colors_attr(i == z->focus ? THEME_SELECTION : THEME_TEXT);
         draw_text(w, y, 3, draw_width(buf), buf, attr);
+        widget_hits_add(&z->hits, y, 3, draw_width(buf), (int)f);
         if (f == F_GPUP) {
             if (z->partition_mb > 0)
                 (void)snprintf(buf, sizeof(buf), "partition size %ld MB (%s)", z->partition_mb,
@@ -226,13 +229,15 @@ static void size_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
             gpu_line(&z->vm.gpus[i], buf, sizeof(buf));
             draw_text(w, y++, 3, cols - 4, buf, colors_attr(THEME_GPU));
         }
-        widget_button(w, y++, 3, "Delete assignment", focused(z) == F_DELETE,
-                      app_readonly(a));
+        widget_button(w, &z->hits, F_DELETE, y++, 3, "Delete assignment",
+                      focused(z) == F_DELETE, app_readonly(a));
         y++;
     }
     int x = 1;
-    x += widget_button(w, y, x, "Save", focused(z) == F_SAVE, !dirty(z) || app_readonly(a)) + 2;
-    widget_button(w, y, x, "Discard", focused(z) == F_DISCARD, !dirty(z));
+    x += widget_button(w, &z->hits, F_SAVE, y, x, "Save", focused(z) == F_SAVE,
+                       !dirty(z) || app_readonly(a)) +
+         2;
+    widget_button(w, &z->hits, F_DISCARD, y, x, "Discard", focused(z) == F_DISCARD, !dirty(z));
     y++;
     if (app_readonly(a) && y < rows - 1)
         draw_text(w, y, 1, cols - 2, "Save and Delete assignment are disabled: read-only mode",
@@ -415,6 +420,24 @@ static bool size_key(struct screen *s, struct app *a, enum keymap_action act, in
     return true;
 }
 
+/* A click on a choice or a button: focus it and press Enter (a choice is chosen, as Space
+ * does). A double-click is ignored: its first press already arrived as a click. */
+static void size_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct size_screen *z = (struct size_screen *)s;
+    if (m->kind != TUI_MOUSE_CLICK || z->confirming)
+        return; /* the question waits for y or n, as it does with keys */
+    int id = widget_hits_take(&z->hits, m->y, m->x);
+    for (int i = 0; id >= 0 && i < z->n_fields; i++) {
+        if ((int)z->fields[i] == id) {
+            z->focus = i;
+            app_body_dirty(a);
+            (void)size_key(s, a, ACT_ENTER, KEY_CODE_ENTER); /* always handled */
+            return;
+        }
+    }
+}
+
 static void size_destroy(struct screen *s)
 {
     struct size_screen *z = (struct size_screen *)s;
@@ -427,6 +450,7 @@ static const struct screen_ops size_ops = {
     .ctx = KM_FORM,
     .draw = size_draw,
     .key = size_key,
+    .mouse = size_mouse,
     .destroy = size_destroy,
 };
 

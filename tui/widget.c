@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * tui/widget.c: buttons, page lines with wrapping, page scrolling. */
+ * tui/widget.c: buttons and where they were drawn, page lines with wrapping, page scrolling. */
 #include "tui/widget.h"
 
 #include <stdarg.h>
@@ -17,7 +17,36 @@ int widget_button_width(const char *label)
     return draw_width(label) + 4;
 }
 
-int widget_button(WINDOW *w, int y, int x, const char *label, bool focused, bool disabled)
+void widget_hits_reset(struct widget_hits *h)
+{
+    h->n = 0;
+}
+
+void widget_hits_add(struct widget_hits *h, int y, int x, int width, int id)
+{
+    if (h->n >= WIDGET_MAX_HITS || width <= 0 || id < 0)
+        return;
+    h->v[h->n].y = y;
+    h->v[h->n].x = x;
+    h->v[h->n].width = width;
+    h->v[h->n].id = id;
+    h->n++;
+}
+
+int widget_hits_take(struct widget_hits *h, int y, int x)
+{
+    for (int i = 0; i < h->n; i++) {
+        if (h->v[i].y == y && x >= h->v[i].x && x < h->v[i].x + h->v[i].width) {
+            int id = h->v[i].id;
+            widget_hits_reset(h);
+            return id;
+        }
+    }
+    return -1;
+}
+
+int widget_button(WINDOW *w, struct widget_hits *hits, int id, int y, int x, const char *label,
+                  bool focused, bool disabled)
 {
     char text[160];
     (void)snprintf(text, sizeof(text), "[ %s ]", label);
@@ -29,6 +58,8 @@ int widget_button(WINDOW *w, int y, int x, const char *label, bool focused, bool
     if (room <= 0)
         return 0;
     draw_text(w, y, x, width < room ? width : room, text, attr);
+    if (hits)
+        widget_hits_add(hits, y, x, width < room ? width : room, id);
     return width;
 }
 

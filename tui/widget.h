@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * tui/widget.h: small pieces the change flow screens share: buttons ("[ Save ]", focused,
- * disabled), a list of owned text lines (sanitized on the way in, long lines wrapped), and the
- * scrolling keys of a read-only page. */
+ * disabled), where they were drawn (so a click finds them), a list of owned text lines
+ * (sanitized on the way in, long lines wrapped), and the scrolling keys of a read-only page. */
 #ifndef GPUP_TUI_WIDGET_H
 #define GPUP_TUI_WIDGET_H
 
@@ -13,8 +13,33 @@
 #include "tui/colors.h"
 #include "tui/curses.h"
 
-/* Draws "[ label ]" at (y, x); focused is shown reversed, disabled dim. Returns its width. */
-int widget_button(WINDOW *w, int y, int x, const char *label, bool focused, bool disabled);
+#define WIDGET_MAX_HITS 16
+
+/* What a screen drew that a click can hit: one-row rectangles with the screen's own ids. The
+ * screen resets it at the start of each draw (the screens that use it draw all of it each
+ * time), so it always matches what the terminal shows. Held inside the screen. */
+struct widget_hits {
+    struct {
+        int y, x, width;
+        int id;
+    } v[WIDGET_MAX_HITS];
+    int n;
+};
+
+void widget_hits_reset(struct widget_hits *h);
+/* Records columns [x, x + width) of row y as id (id >= 0). Past WIDGET_MAX_HITS it is
+ * dropped: that control just takes no click. */
+void widget_hits_add(struct widget_hits *h, int y, int x, int width, int id);
+/* The id recorded at (y, x), window-relative; -1 when none. A hit empties the list: what it
+ * presses changes the screen, so a second click before the next draw (the other press of a
+ * double-click) aims at nothing rather than at a control that may have moved or gone. */
+int widget_hits_take(struct widget_hits *h, int y, int x);
+
+/* Draws "[ label ]" at (y, x); focused is shown reversed, disabled dim. Records the columns
+ * drawn as id in hits (NULL: not clickable); a disabled button is recorded too, as its click
+ * gets Enter's refusal. Returns its width. */
+int widget_button(WINDOW *w, struct widget_hits *hits, int id, int y, int x, const char *label,
+                  bool focused, bool disabled);
 /* Width "[ label ]" takes. */
 int widget_button_width(const char *label);
 

@@ -343,6 +343,15 @@ static const struct vm *truth(struct console *c, const char *name)
     return NULL;
 }
 
+/* A click at terminal cell (y, x), as a real one (or the scripts' ":mouse click Y X") arrives,
+ * then one pass, which draws. */
+static void click(struct console *c, int y, int x)
+{
+    app_mouse(c->app, &(struct tui_mouse){TUI_MOUSE_CLICK, y, x});
+    loop_wakeup(c->loop);
+    pump(c, 1);
+}
+
 /* --- tests -------------------------------------------------------------------------------- */
 
 static void test_overview(void **state)
@@ -500,6 +509,172 @@ static void test_recovery_leave(void **state)
     assert_int_equal(ops_note_count(c.ops), 2);
     assert_string_equal(ops_note(c.ops, 0)->outcome, "left stopped");
     assert_int_equal(loop_next_timer_ms(c.loop), -1);
+    console_stop(&c);
+}
+
+/* Terminal cells (80x24, the breadcrumb on row 0) of the controls the click tests press; the
+ * goldens flow-overview, flow-size-gpup, flow-review-* and flow-progress-failed show them. */
+#define AT_OVERVIEW_START 18, 23
+#define AT_OVERVIEW_SIZE 19, 23
+#define AT_SIZE_NONE 7, 6
+#define AT_SIZE_GPUP 8, 10
+#define AT_SIZE_SAVE 10, 3
+#define AT_SIZE_DISCARD 10, 15
+#define AT_REVIEW_SAVE 21, 3
+#define AT_PROGRESS_RETRY 14, 5
+
+static void test_click_size_review_progress(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    app_set_mouse(c.app, true);
+    keys(&c, "<Down><Enter>");
+    click(&c, AT_OVERVIEW_SIZE);
+    assert_true(screen_has(&c, "Home > Virtual machines > vm-017 > Size\n"));
+    /* The radio choice is chosen as Space chooses it: the very screen of the keys. */
+    click(&c, AT_SIZE_GPUP);
+    golden(&c, "flow-size-gpup");
+    /* Save: the plan goes to Review, as F2 or Enter on Save. */
+    click(&c, AT_SIZE_SAVE);
+    assert_true(screen_has(&c, "Home > Virtual machines > vm-017 > Size > Review\n"));
+    assert_true(screen_has(&c, " GPU change on vm-017\n"));
+    assert_int_equal(ops_running(c.ops), 0);
+    /* Save on Review starts the operation: Progress, and the service is asked to stop. */
+    click(&c, AT_REVIEW_SAVE);
+    assert_int_equal(ops_running(c.ops), 1);
+    assert_true(screen_has(&c, "Home > Virtual machines > vm-017 > Progress\n"));
+    for (int i = 0; i < 10000 && c.fake.calls[STEP_STOP] == 0; i++)
+        pump(&c, 1);
+    assert_int_equal(c.fake.calls[STEP_STOP], 1);
+    assert_true(screen_has(&c, "1. Stop vm-017 and wait until Stopped"));
+    run_until_idle(&c);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
+    console_stop(&c);
+}
+
+/* The screen after keys, then the clicks at cells yx (n pairs), in a fresh console. */
+static char *after_clicks(bool readonly, bool mouse, const char *spec, const int *yx, size_t n)
+{
+    struct console c;
+    console_start(&c, readonly);
+    app_set_mouse(c.app, mouse);
+    keys(&c, spec);
+    for (size_t i = 0; i < n; i++)
+        click(&c, yx[2 * i], yx[2 * i + 1]);
+    assert_int_equal(ops_running(c.ops), 0);
+    char *got = dump(&c, "clicked");
+    console_stop(&c);
+    return got;
+}
+
+/* The screen after keys typed in a fresh console. */
+static char *after_keys(bool readonly, const char *spec)
+{
+    return after_clicks(readonly, false, spec, NULL, 0);
+}
+
+static void test_click_disabled_refuses(void **state)
+{
+    (void)state;
+    /* Read-only: Save on Size refuses as Enter on it does (Tab: from GPU Partition to Save),
+     * and nothing else happens. */
+    static const int save[] = {AT_SIZE_SAVE};
+    char *clicked = after_clicks(true, true, "<Down><Enter>z<Down> ", save, 1);
+    char *typed = after_keys(true, "<Down><Enter>z<Down> <Tab><Enter>");
+    assert_non_null(strstr(clicked, "Save is disabled: read-only mode"));
+    assert_non_null(strstr(clicked, "Size: vm-017"));
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    /* Nothing changed yet: Save and Discard say so, as Enter on them does (from None). */
+    static const int discard[] = {AT_SIZE_DISCARD};
+    clicked = after_clicks(false, true, "<Down><Enter>z", save, 1);
+    typed = after_keys(false, "<Down><Enter>z<Tab><Tab><Enter>");
+    assert_non_null(strstr(clicked, "No changes to save"));
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    clicked = after_clicks(false, true, "<Down><Enter>z", discard, 1);
+    typed = after_keys(false, "<Down><Enter>z<Tab><Tab><Tab><Enter>");
+    assert_non_null(strstr(clicked, "No changes to discard"));
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    /* A failing rule (vm-001's host has no partition free): Save on Review refuses with the
+     * rule, as Tab (from Back to Save) and Enter do; nothing starts (after_clicks checks). */
+    static const int review_save[] = {AT_REVIEW_SAVE};
+    clicked = after_clicks(false, true, "<Enter>z<Down> <F2>", review_save, 1);
+    typed = after_keys(false, "<Enter>z<Down> <F2><Tab><Enter>");
+    assert_non_null(strstr(clicked, "Save is disabled: rule capacity failed"));
+    assert_non_null(strstr(clicked, "> Review\n"));
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    /* Start on a running VM's overview refuses as Enter on it does (Up x3: Size to Start). */
+    static const int start[] = {AT_OVERVIEW_START};
+    clicked = after_clicks(false, true, "<Down><Enter>", start, 1);
+    typed = after_keys(false, "<Down><Enter><Up><Up><Up><Enter>");
+    assert_non_null(strstr(clicked, "\n vm-017 is already Running\n"));
+    assert_string_equal(clicked, typed);
+    assert_null(strstr(clicked, "> Review"));
+    free(clicked);
+    free(typed);
+}
+
+static void test_click_elsewhere(void **state)
+{
+    (void)state;
+    /* On Size, with a change: the title, labels, blank rows, the partition size note, the gap
+     * between the buttons, the hint and status lines: nothing. */
+    static const int nowhere[] = {1, 3,  3, 2,  6, 2,  8, 40, 10, 9, 10, 10, 11, 3,
+                                  15, 3, 22, 3, 23, 3, 0,  3,  8, 2, 8,  21, 10, 0};
+    char *clicked = after_clicks(false, true, "<Down><Enter>z<Down> ", nowhere,
+                                 sizeof(nowhere) / sizeof(nowhere[0]) / 2);
+    char *typed = after_keys(false, "<Down><Enter>z<Down> ");
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    /* With the mouse off (the default), clicks on the buttons do nothing at all. */
+    static const int buttons[] = {AT_SIZE_NONE, AT_SIZE_SAVE, AT_SIZE_DISCARD};
+    clicked = after_clicks(false, false, "<Down><Enter>z<Down> ", buttons, 3);
+    typed = after_keys(false, "<Down><Enter>z<Down> ");
+    assert_string_equal(clicked, typed);
+    free(clicked);
+    free(typed);
+    /* A double-click on Save is not a second press: Review once, nothing more. */
+    struct console c;
+    console_start(&c, false);
+    app_set_mouse(c.app, true);
+    keys(&c, "<Down><Enter>z<Down> ");
+    app_mouse(c.app, &(struct tui_mouse){TUI_MOUSE_DOUBLE, AT_SIZE_SAVE});
+    pump(&c, 1);
+    assert_true(screen_has(&c, "Size: vm-017"));
+    /* Two presses before a draw (a double-click as presses): the second aims at nothing, not at
+     * the button the first one changed; once drawn, a click presses again. */
+    app_mouse(c.app, &(struct tui_mouse){TUI_MOUSE_CLICK, AT_SIZE_DISCARD});
+    app_mouse(c.app, &(struct tui_mouse){TUI_MOUSE_CLICK, AT_SIZE_DISCARD});
+    assert_true(screen_has(&c, "(•) None"));
+    assert_false(screen_has(&c, "No changes to discard")); /* (the second ended the flash) */
+    click(&c, AT_SIZE_DISCARD);
+    assert_true(screen_has(&c, "\n No changes to discard\n"));
+    console_stop(&c);
+}
+
+static void test_click_recovery(void **state)
+{
+    (void)state;
+    struct console c;
+    console_start(&c, false);
+    app_set_mouse(c.app, true);
+    fail_patch_and_run(&c);
+    /* The second offer, clicked: retry the attach at the failed step, as Down Enter. */
+    click(&c, AT_PROGRESS_RETRY);
+    run_until_idle(&c);
+    assert_int_equal(truth(&c, "vm-017")->n_gpus, 1);
+    assert_int_equal(c.fake.calls[STEP_STOP], 1);
+    assert_int_equal(c.fake.calls[STEP_PATCH_GPUS], 2);
+    assert_true(screen_has(&c, "Done in"));
     console_stop(&c);
 }
 
@@ -712,6 +887,10 @@ int main(void)
         cmocka_unit_test(test_progress_failed_offers),
         cmocka_unit_test(test_recovery_retry),
         cmocka_unit_test(test_recovery_leave),
+        cmocka_unit_test(test_click_size_review_progress),
+        cmocka_unit_test(test_click_disabled_refuses),
+        cmocka_unit_test(test_click_elsewhere),
+        cmocka_unit_test(test_click_recovery),
         cmocka_unit_test(test_review_resized),
         cmocka_unit_test(test_notifications),
         cmocka_unit_test(test_delete_assignment),
