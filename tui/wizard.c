@@ -18,6 +18,7 @@
 #include "tui/ops.h"
 #include "tui/review.h"
 #include "tui/term.h"
+#include "tui/widget.h"
 
 /* --- field checks -------------------------------------------------------------------------- */
 
@@ -211,7 +212,10 @@ struct wizard {
 
     bool dirty;
     bool leave_armed;
+    struct widget_hits hits; /* buttons by focus index, tabs as HIT_TAB + step */
 };
+
+#define HIT_TAB 64 /* above every focus index */
 
 static const enum wiz_button basics_buttons[] = {B_NEXT, B_REVIEW};
 static const enum wiz_button gpu_buttons[] = {B_BACK, B_REVIEW};
@@ -641,17 +645,7 @@ static bool wizard_key(struct screen *s, struct app *a, enum keymap_action act, 
 
 /* --- drawing ------------------------------------------------------------------------------- */
 
-static int draw_button(WINDOW *w, int y, int x, const char *label, bool focused)
-{
-    char text[96];
-    snprintf(text, sizeof(text), "[ %s ]", label);
-    int width = draw_width(text);
-    draw_text(w, y, x, width, text,
-              focused ? colors_attr(THEME_SELECTION) : colors_attr(THEME_TEXT));
-    return width;
-}
-
-static void draw_tabs(const struct wizard *z, WINDOW *w, int cols)
+static void draw_tabs(struct wizard *z, WINDOW *w, int cols)
 {
     static const char *const tabs[] = {"1 Basics", "2 Attach GPU", "3 Review + create"};
     int x = 1;
@@ -661,6 +655,7 @@ static void draw_tabs(const struct wizard *z, WINDOW *w, int cols)
         int width = draw_width(t);
         bool cur = (int)z->step == i;
         draw_text(w, 0, x, width, t, cur ? colors_attr(THEME_SELECTION) : colors_attr(THEME_DIM));
+        widget_hits_add(&z->hits, 0, x, width, HIT_TAB + i);
         x += width + 1;
     }
     (void)cols;
@@ -669,12 +664,14 @@ static void draw_tabs(const struct wizard *z, WINDOW *w, int cols)
 #define LABEL_X 2
 #define FIELD_X 20
 
-static void draw_buttons(const struct wizard *z, WINDOW *w, int y, const enum wiz_button *b,
+static void draw_buttons(struct wizard *z, WINDOW *w, int y, const enum wiz_button *b,
                          int first_focus)
 {
     int x = LABEL_X;
     for (int i = 0; i < N_BUTTONS; i++)
-        x += draw_button(w, y, x, button_label(z, b[i]), z->focus == first_focus + i) + 2;
+        x += widget_button(w, &z->hits, first_focus + i, y, x, button_label(z, b[i]),
+                           z->focus == first_focus + i, false) +
+             2;
 }
 
 static void draw_basics(struct wizard *z, WINDOW *w, int rows, int cols)
@@ -799,11 +796,35 @@ static void wizard_draw(struct screen *s, struct app *a, WINDOW *w, bool full)
     struct wizard *z = (struct wizard *)s;
     int rows = getmaxy(w), cols = getmaxx(w);
     werase(w);
+    widget_hits_reset(&z->hits);
     draw_tabs(z, w, cols);
     if (z->step == WS_BASICS)
         draw_basics(z, w, rows, cols);
     else
         draw_gpu(z, w, rows, cols);
+}
+
+/* A click on a button: focus it and press Enter. On a tab: the key that switches to it
+ * (PgUp, PgDn, F2 for Review + create), checks included. A double-click is ignored: its first
+ * press already arrived as a click. */
+static void wizard_mouse(struct screen *s, struct app *a, const struct tui_mouse *m)
+{
+    struct wizard *z = (struct wizard *)s;
+    int id = m->kind == TUI_MOUSE_CLICK ? widget_hits_take(&z->hits, m->y, m->x) : -1;
+    if (id < 0)
+        return;
+    if (id >= HIT_TAB) {
+        static const enum keymap_action tab_act[WS_COUNT + 1] = {ACT_PGUP, ACT_PGDN, ACT_SAVE};
+        static const int tab_key[WS_COUNT + 1] = {KEY_CODE_PGUP, KEY_CODE_PGDN, 0};
+        int t = id - HIT_TAB;
+        if (t <= WS_COUNT)
+            (void)wizard_key(s, a, tab_act[t], tab_key[t]); /* always handled */
+        return;
+    }
+    if (id >= n_focus(z))
+        return;
+    z->focus = id;
+    (void)wizard_key(s, a, ACT_ENTER, KEY_CODE_ENTER); /* always handled */
 }
 
 static const char *wizard_crumb(struct screen *s)
@@ -836,6 +857,7 @@ static const struct screen_ops ops_wizard = {
     .crumb = wizard_crumb,
     .draw = wizard_draw,
     .key = wizard_key,
+    .mouse = wizard_mouse,
     .destroy = wizard_destroy,
 };
 

@@ -419,6 +419,87 @@ static void test_wizard_review_rule_fails(void **state)
     cluster_cleanup(&wc.c);
 }
 
+/* The wizard with the mouse on (ui.mouse). */
+static void open_wizard_mouse(struct app *a, void *ctx)
+{
+    app_set_mouse(a, true);
+    open_wizard(a, ctx);
+}
+
+static size_t run_wizard_mouse(const char *name, const char *keys, struct wizard_case *wc)
+{
+    size_t depth = run_screen(name, keys, open_wizard_mouse, wc);
+    ops_free(wc->ops);
+    wc->ops = NULL;
+    return depth;
+}
+
+/* Terminal cells (80x24) of the tabs on row 1 (" 1 Basics " from column 1, " 2 Attach GPU "
+ * from 12, " 3 Review + create " from 27) and of the buttons (wizard-gpu-partition.txt). */
+#define CLICK_TAB_BASICS ":mouse click 1 3\n"
+#define CLICK_TAB_GPU ":mouse click 1 15\n"
+#define CLICK_TAB_REVIEW ":mouse click 1 30\n"
+#define CLICK_NEXT_GPU ":mouse click 17 5\n"       /* Basics: [ Next: Attach GPU > ] */
+#define CLICK_NEXT_REVIEW ":mouse click 20 30\n"   /* GPU: [ Next: Review + create > ] */
+
+static void test_wizard_click_tabs(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    /* A tab clicked is its key: Attach GPU as PgDn, Review + create as F2 (its checks and
+     * all), Basics as PgUp; the very screens of those keys. */
+    assert_int_equal(run_wizard_mouse("wizard-gpu-partition", "gpu-vm-01\n" CLICK_TAB_GPU "<Down>",
+                                      &wc),
+                     2);
+    assert_int_equal(run_wizard_mouse("wizard-review-pass",
+                                      "gpu-vm-01<PgDn><Down>\n" CLICK_TAB_REVIEW, &wc),
+                     3);
+    assert_int_equal(run_wizard_mouse("wizard-review-blocked", "<PgDn><Down>\n" CLICK_TAB_REVIEW,
+                                      &wc),
+                     2);
+    assert_int_equal(run_wizard("wizard-tab-basics", "gpu-vm-01<PgDn><Down><PgUp>", &wc), 2);
+    assert_int_equal(run_wizard_mouse("wizard-tab-basics",
+                                      "gpu-vm-01<PgDn><Down>\n" CLICK_TAB_BASICS, &wc),
+                     2);
+    cluster_cleanup(&wc.c);
+}
+
+static void test_wizard_click_buttons(void **state)
+{
+    (void)state;
+    struct wizard_case wc;
+    memset(&wc, 0, sizeof(wc));
+    fixture_cluster(&wc.c);
+    /* Next: Attach GPU, then Next: Review + create, clicked: as Enter on them. */
+    assert_int_equal(run_wizard_mouse("wizard-gpu-partition",
+                                      "gpu-vm-01\n" CLICK_NEXT_GPU "<Down>", &wc),
+                     2);
+    assert_int_equal(run_wizard_mouse("wizard-review-pass",
+                                      "gpu-vm-01\n" CLICK_NEXT_GPU "<Down>\n" CLICK_NEXT_REVIEW,
+                                      &wc),
+                     3);
+    /* Elsewhere (the gaps around and between the tabs, the title row, the choices' labels
+     * and blank rows, the hint and status lines), and a double-click on a tab: nothing. */
+    assert_int_equal(run_wizard_mouse("wizard-gpu-partition",
+                                      "gpu-vm-01<PgDn><Down>\n"
+                                      ":mouse click 1 0\n:mouse click 1 11\n:mouse click 1 26\n"
+                                      ":mouse click 1 60\n:mouse click 3 3\n:mouse click 8 10\n"
+                                      ":mouse click 14 10\n:mouse click 20 20\n"
+                                      ":mouse click 22 5\n:mouse click 23 5\n"
+                                      ":mouse double-click 1 3\n",
+                                      &wc),
+                     2);
+    /* The mouse off (the default): the tabs and buttons take no click. */
+    assert_int_equal(run_wizard("wizard-gpu-partition",
+                                "gpu-vm-01<PgDn><Down>\n" CLICK_TAB_BASICS CLICK_TAB_REVIEW
+                                    CLICK_NEXT_REVIEW ":mouse click 20 5\n",
+                                &wc),
+                     2);
+    cluster_cleanup(&wc.c);
+}
+
 static void test_wizard_leave(void **state)
 {
     (void)state;
@@ -689,6 +770,8 @@ int main(void)
         cmocka_unit_test(test_wizard_review_all_pass),
         cmocka_unit_test(test_wizard_review_rule_fails),
         cmocka_unit_test(test_wizard_leave),
+        cmocka_unit_test(test_wizard_click_tabs),
+        cmocka_unit_test(test_wizard_click_buttons),
         cmocka_unit_test(test_wizard_create_progress),
     };
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
