@@ -144,6 +144,15 @@ static const char *json_str(const cJSON *obj, const char *key)
 }
 
 /* A whole number given as a JSON number or a string of digits ("3599"). */
+/* A lifetime past TOKEN_MAX_LIFETIME_S is no real token's: it is cut there, so that a hostile
+ * or broken answer cannot make gpup keep a token for years (nor overflow, nor lose precision
+ * on the way through the cache file). */
+#define TOKEN_MAX_LIFETIME_S (7 * 24 * 3600)
+static int64_t expiry_from_now(int64_t now, int64_t seconds)
+{
+    return now + (seconds > TOKEN_MAX_LIFETIME_S ? TOKEN_MAX_LIFETIME_S : seconds);
+}
+
 static bool json_int(const cJSON *obj, const char *key, int64_t *out)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -226,7 +235,7 @@ enum gp_status token_parse_v2(const char *body, size_t len, int64_t now, struct 
     if (st == GP_OK && expires_in <= 0)
         st = gp_error_set(err, GP_E_PARSE, "%s: expires_in is not positive", what);
     if (st == GP_OK) {
-        t.expires_on = now + expires_in;
+        t.expires_on = expiry_from_now(now, expires_in);
         const char *rt = json_str(root, "refresh_token");
         if (rt && rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK)
             st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);
@@ -247,7 +256,7 @@ enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_
         if (json_int(root, "expires_on", &v) && v > 0)
             t.expires_on = v;
         else if (json_int(root, "expires_in", &v) && v > 0)
-            t.expires_on = now + v;
+            t.expires_on = expiry_from_now(now, v);
         else
             st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
     }
