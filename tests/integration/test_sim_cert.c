@@ -28,6 +28,7 @@
 #include "net/loop.h"
 #include "tests/support/certfix.h"
 #include "tests/support/simproc.h"
+#include "tests/support/testio.h"
 
 #define CLIENT "11111111-2222-3333-4444-555555555555"
 #define TENANT "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -50,22 +51,11 @@ struct run {
     char *err;
 };
 
+/* The file's text; "" when it was never written. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    assert_non_null(m);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        assert_int_equal(fwrite(chunk, 1, n, m), n);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    return text;
+    char *text = testio_read_file(path);
+    return text ? text : calloc(1, 1);
 }
 
 static void no_key_in(const struct env *e, const char *text)
