@@ -395,8 +395,8 @@ static bool size_key(struct screen *s, struct app *a, enum keymap_action act, in
         z->focus = (z->focus + z->n_fields - 1) % z->n_fields;
         break;
     case ACT_ENTER:
-        activate(z, a);
-        return true;
+        activate(z, a); /* may push Review or pop this screen: z is not used after */
+        break;
     case ACT_SAVE:
         save(z, a);
         return true;

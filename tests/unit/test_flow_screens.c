@@ -372,6 +372,11 @@ static void test_size_gpu_partition(void **state)
     /* Focus starts on None (vm-017 has no GPU); Down + Space picks GPU Partition. */
     keys(&c, "<Down><Enter>z<Down> ");
     golden(&c, "flow-size-gpup");
+    /* Enter on a choice chooses it too, and shows it at once. */
+    keys(&c, "<Up><Enter>");
+    assert_true(screen_has(&c, "(•) None"));
+    keys(&c, "<Down><Enter>");
+    assert_true(screen_has(&c, "(•) GPU Partition"));
     /* Esc with the unsaved change asks; n stays; Esc, y leaves. */
     keys(&c, "<Esc>");
     assert_true(screen_has(&c, "Discard changes to vm-017? (y/n)"));
