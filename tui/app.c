@@ -305,10 +305,10 @@ void app_pop(struct app *a)
     if (a->depth <= 1)
         return;
     struct screen *s = a->stack[--a->depth];
-    if (a->drawn == s)
-        a->drawn = NULL;
     if (s->ops->leave)
         s->ops->leave(s, a);
+    if (a->drawn == s)
+        a->drawn = NULL;
     if (s->ops->destroy)
         s->ops->destroy(s);
     struct screen *t = a->stack[a->depth - 1];
@@ -1102,8 +1102,10 @@ enum gp_status app_new(const struct app_opts *opts, struct gp_loop *loop, struct
         return st;
     }
     a->home = vmlist_new(tui_utf8());
-    if (!a->home) {
-        app_free(a);
+    if (!a->home) { /* nothing pushed or watched yet: undo tui_init only */
+        tui_done();
+        free(a->script);
+        free(a);
         return gp_error_set(err, GP_E_NOMEM, "out of memory");
     }
     vmlist_set_open(a->home, open_vm_cb, a);
