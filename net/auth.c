@@ -755,6 +755,18 @@ static enum gp_status post_form(struct auth *a, const char *url, struct gp_buf *
     return auth_send(a, "POST", url, hdrs, 2, gp_buf_str(form), form->len, e);
 }
 
+/* The end of every form-posting attempt: post the form when building it went well, wipe it
+ * (it may hold a secret) and report a failure to send as a failed attempt. */
+static void post_form_or_fail(struct auth *a, enum gp_status st, const char *url,
+                              struct gp_buf *form, struct gp_error *e)
+{
+    if (st == GP_OK)
+        st = post_form(a, url, form, e);
+    buf_wipe(form);
+    if (st != GP_OK)
+        attempt_failed(a, e, true);
+}
+
 static enum gp_status login_url(const struct auth *a, char *url, size_t n, const char *tenant,
                                 const char *leaf, struct gp_error *e)
 {
@@ -858,13 +870,7 @@ static void attempt_sp(struct auth *a)
                                a->secret.len) != GP_OK) ||
          token_form_add(&form, "scope", a->scope, strlen(a->scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "service principal: out of memory");
-    if (st == GP_OK)
-        st = post_form(a, url, &form, &e);
-    buf_wipe(&form);
-    if (st != GP_OK) {
-        attempt_failed(a, &e, true);
-        return;
-    }
+    post_form_or_fail(a, st, url, &form, &e);
 }
 
 static void attempt_refresh(struct auth *a)
@@ -886,11 +892,7 @@ static void attempt_refresh(struct auth *a)
                                        a->tok.refresh.len) != GP_OK ||
                         token_form_add(&form, "scope", scope, strlen(scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "refresh token: out of memory");
-    if (st == GP_OK)
-        st = post_form(a, url, &form, &e);
-    buf_wipe(&form);
-    if (st != GP_OK)
-        attempt_failed(a, &e, true);
+    post_form_or_fail(a, st, url, &form, &e);
 }
 
 static void dc_poll(void *ctx);
@@ -916,11 +918,7 @@ static void attempt_device(struct auth *a)
     if (st == GP_OK && (token_form_add(&form, "client_id", cid, strlen(cid)) != GP_OK ||
                         token_form_add(&form, "scope", scope, strlen(scope)) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "device code login: out of memory");
-    if (st == GP_OK)
-        st = post_form(a, url, &form, &e);
-    buf_wipe(&form);
-    if (st != GP_OK)
-        attempt_failed(a, &e, true);
+    post_form_or_fail(a, st, url, &form, &e);
 }
 
 static void dc_poll(void *ctx)
@@ -948,11 +946,7 @@ static void dc_poll(void *ctx)
          token_form_add(&form, "device_code", token_secret_str(&a->dc.device_code),
                         a->dc.device_code.len) != GP_OK))
         st = gp_error_set(&e, GP_E_NOMEM, "device code login: out of memory");
-    if (st == GP_OK)
-        st = post_form(a, url, &form, &e);
-    buf_wipe(&form);
-    if (st != GP_OK)
-        attempt_failed(a, &e, true);
+    post_form_or_fail(a, st, url, &form, &e);
 }
 
 static enum gp_status mi_url(const struct auth *a, char *url, size_t n, struct gp_error *e)

@@ -1148,7 +1148,10 @@ static void graph(struct arm_service *s, const struct arm_request *q, struct arm
 /* --- entry -------------------------------------------------------------------------------------
  */
 
-static void subscription(struct arm_service *s, const struct arm_request *q, struct arm_response *r)
+/* GET /subscriptions/{id}, or GET /subscriptions (as_list): the emulator's one subscription,
+ * alone or in a list as ARM gives them (no nextLink). */
+static void subscription(struct arm_service *s, const struct arm_request *q, struct arm_response *r,
+                         bool as_list)
 {
     if (!method_is(q, "GET"))
         return bad_method(r, q);
@@ -1157,31 +1160,11 @@ static void subscription(struct arm_service *s, const struct arm_request *q, str
     struct gp_buf b;
     gp_buf_init(&b, 4096);
     if (gp_buf_printf(&b,
-                      "{\"id\":\"/subscriptions/%s\",\"subscriptionId\":\"%s\","
+                      "%s{\"id\":\"/subscriptions/%s\",\"subscriptionId\":\"%s\","
                       "\"displayName\":\"gpup-sim\",\"state\":\"Enabled\","
-                      "\"tenantId\":\"" SIM_TENANT_ID "\"}",
-                      s->fleet.subscription, s->fleet.subscription) != GP_OK)
-        oom(r);
-    else
-        set_body(r, 200, &b);
-    gp_buf_cleanup(&b);
-}
-
-/* GET /subscriptions: the one subscription of the emulator, as ARM lists them (no nextLink). */
-static void subscription_list(struct arm_service *s, const struct arm_request *q,
-                              struct arm_response *r)
-{
-    if (!method_is(q, "GET"))
-        return bad_method(r, q);
-    if (!check_version(r, q, SUB_VERSIONS, false))
-        return;
-    struct gp_buf b;
-    gp_buf_init(&b, 4096);
-    if (gp_buf_printf(&b,
-                      "{\"value\":[{\"id\":\"/subscriptions/%s\",\"subscriptionId\":\"%s\","
-                      "\"displayName\":\"gpup-sim\",\"state\":\"Enabled\","
-                      "\"tenantId\":\"" SIM_TENANT_ID "\"}]}",
-                      s->fleet.subscription, s->fleet.subscription) != GP_OK)
+                      "\"tenantId\":\"" SIM_TENANT_ID "\"}%s",
+                      as_list ? "{\"value\":[" : "", s->fleet.subscription, s->fleet.subscription,
+                      as_list ? "]}" : "") != GP_OK)
         oom(r);
     else
         set_body(r, 200, &b);
@@ -1198,7 +1181,7 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
         seg_is(&rt, 2, "resources"))
         return graph(s, q, r);
     if (n == 1 && seg_is(&rt, 0, "subscriptions"))
-        return subscription_list(s, q, r);
+        return subscription(s, q, r, true);
     if (n < 2 || !seg_is(&rt, 0, "subscriptions"))
         return bad_path(r, q);
     if (!str_ieq(rt.seg[1], s->fleet.subscription)) {
@@ -1208,7 +1191,7 @@ static void route(struct arm_service *s, const struct arm_request *q, struct arm
                          text_sanitize(shown, sizeof(shown), rt.seg[1]));
     }
     if (n == 2)
-        return subscription(s, q, r);
+        return subscription(s, q, r, false);
     if (seg_is(&rt, 2, "providers")) {
         if (n == 5 && seg_is(&rt, 3, "Microsoft.HybridCompute") && seg_is(&rt, 4, "machines"))
             return list_machines(s, q, r, NULL);
