@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "model/vm.h"
+#include "tests/support/gpuprun.h"
 #include "tests/support/simproc.h"
 #include "tests/support/testio.h"
 
@@ -34,62 +35,17 @@ struct env {
     char log[300];  /* the sim's request log */
 };
 
-struct run {
-    int code;
-    char *out;
-    char *err;
-};
-
-/* The file at path; "" when there is none. */
-static char *slurp(const char *path)
+/* Runs gpup with args (NULL-terminated) and the sim's endpoint; token NULL uses TOKEN. PATH
+ * is kept: under `make valgrind` GPUP_BIN is a script that runs valgrind. */
+static struct gpuprun gpup(const struct env *e, const char *token, const char *const *args)
 {
-    char *text = testio_read_file(path);
-    return text ? text : calloc(1, 1);
-}
-
-/* Runs gpup with args (NULL-terminated) and the sim's endpoint; token NULL uses TOKEN. */
-static struct run gpup(const struct env *e, const char *token, const char *const *args)
-{
-    const char *bin = getenv("GPUP_BIN");
-    char out_path[300], err_path[300];
-    (void)snprintf(out_path, sizeof(out_path), "%s/out", e->dir);
-    (void)snprintf(err_path, sizeof(err_path), "%s/err", e->dir);
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i] && n < 31; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(99);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        setenv("HOME", e->dir, 1);
-        setenv("XDG_CONFIG_HOME", e->dir, 1);
-        setenv("XDG_STATE_HOME", e->dir, 1);
-        setenv("GPUP_ENDPOINT", e->sim.url, 1);
-        setenv("GPUP_TOKEN", token ? token : TOKEN, 1);
-        unsetenv("GPUP_SUBSCRIPTION"); /* found through GET /subscriptions */
-        unsetenv("GPUP_PROFILE");
-        unsetenv("GPUP_CONFIG");
-        setenv("LANG", "C.UTF-8", 1);
-        alarm(60); /* watchdog: a hung gpup fails the test instead of the run */
-        execv(bin, (char *const *)argv);
-        _exit(98);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    struct run r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
+    char endpoint[300], tok[200], path[4096];
+    (void)snprintf(endpoint, sizeof(endpoint), "GPUP_ENDPOINT=%s", e->sim.url);
+    (void)snprintf(tok, sizeof(tok), "GPUP_TOKEN=%s", token ? token : TOKEN);
+    const char *search = getenv("PATH");
+    (void)snprintf(path, sizeof(path), "PATH=%s", search ? search : "/usr/bin:/bin");
+    const char *env[] = {endpoint, tok, path, NULL};
+    struct gpuprun r = gpuprun(e->dir, env, args);
     /* The token never shows, whatever happened (style.md 7). */
     const char *t = token ? token : TOKEN;
     assert_null(strstr(r.out, t));
@@ -97,16 +53,10 @@ static struct run gpup(const struct env *e, const char *token, const char *const
     return r;
 }
 
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 /* Requests in the sim's log that would change something. */
 static size_t mutating_requests(const struct env *e)
 {
-    char *log = slurp(e->log);
+    char *log = gpuprun_slurp(e->log);
     size_t n = 0;
     static const char *const methods[] = {"\"method\":\"POST\"", "\"method\":\"PATCH\"",
                                           "\"method\":\"PUT\"", "\"method\":\"DELETE\""};
@@ -201,11 +151,11 @@ static size_t parse_list(const char *json, struct vm **out)
 static size_t list_fleet(const struct env *e, struct vm **out)
 {
     const char *args[] = {"vm", "list", "-o", "json", NULL};
-    struct run r = gpup(e, NULL, args);
+    struct gpuprun r = gpup(e, NULL, args);
     if (r.code != 0)
         fail_msg("vm list: exit %d: %s", r.code, r.err);
     size_t n = parse_list(r.out, out);
-    run_free(&r);
+    gpuprun_free(&r);
     return n;
 }
 
@@ -218,7 +168,7 @@ static void test_list_and_show(void **state)
     assert_int_equal(n, 24);
 
     const char *table[] = {"vm", "list", "-o", "table", NULL};
-    struct run r = gpup(e, NULL, table);
+    struct gpuprun r = gpup(e, NULL, table);
     assert_int_equal(r.code, 0);
     assert_true(strncmp(r.out, "NAME ", 5) == 0);
     size_t lines = 0;
@@ -237,7 +187,7 @@ static void test_list_and_show(void **state)
         line += len + (line[len] == '\n');
     }
     assert_int_equal(lines, 25);
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* One resource group. */
     const char *by_rg[] = {"vm", "list", "-g", vms[0].resource_group, "-o", "json", NULL};
@@ -249,7 +199,7 @@ static void test_list_and_show(void **state)
     for (size_t i = 0; i < k; i++)
         assert_string_equal(some[i].resource_group, vms[0].resource_group);
     vm_array_free(some, k);
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* show: one object, the same VM. */
     const char *show[] = {"vm", "show", "-n", vms[0].name, "-g", vms[0].resource_group, NULL};
@@ -261,7 +211,7 @@ static void test_list_and_show(void **state)
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "id")->valuestring, vms[0].id);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "name")->valuestring, "default");
     cJSON_Delete(obj);
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* A VM that does not exist: exit 1, one line first. */
     const char *missing[] = {"vm", "show", "-n", "no-such-vm", "-g", vms[0].resource_group,
@@ -270,7 +220,7 @@ static void test_list_and_show(void **state)
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "");
     assert_true(strncmp(r.err, "gpup vm show: VM no-such-vm in ", 31) == 0);
-    run_free(&r);
+    gpuprun_free(&r);
     vm_array_free(vms, n);
 }
 
@@ -294,7 +244,7 @@ static void test_attach_then_detach_on_a_running_vm(void **state)
 
     const char *attach[] = {"vm", "gpu", "attach", "--vm-name", vm->name, "-g",
                             vm->resource_group, "--gpus", "GpuP", "--yes", "-o", "json", NULL};
-    struct run r = gpup(e, NULL, attach);
+    struct gpuprun r = gpup(e, NULL, attach);
     if (r.code != 0)
         fail_msg("attach: exit %d: %s", r.code, r.err);
     struct vm after;
@@ -306,7 +256,7 @@ static void test_attach_then_detach_on_a_running_vm(void **state)
     assert_int_equal(after.gpus[0].type, GPU_ASSIGN_P);
     assert_true(after.gpus[0].partition_size_mb > 0); /* the service filled it in */
     vm_cleanup(&after);
-    run_free(&r);
+    gpuprun_free(&r);
 
     const char *detach[] = {"vm", "gpu", "detach", "--vm-name", vm->name, "-g",
                             vm->resource_group, "--yes", "-o", "json", NULL};
@@ -318,7 +268,7 @@ static void test_attach_then_detach_on_a_running_vm(void **state)
     assert_int_equal(after.power, POWER_RUNNING);
     assert_int_equal(after.n_gpus, 0);
     vm_cleanup(&after);
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* stop, PATCH, start twice: the log sees them (so the --dry-run check can fail). */
     assert_true(mutating_requests(e) >= 6);
@@ -329,7 +279,7 @@ static void test_attach_then_detach_on_a_running_vm(void **state)
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "\"virtualMachineGPUs\": []"));
     assert_non_null(strstr(r.out, "\"powerState\": \"Running\""));
-    run_free(&r);
+    gpuprun_free(&r);
     vm_array_free(vms, n);
 }
 
@@ -354,18 +304,18 @@ static void test_dry_run_and_refusals_send_nothing(void **state)
     const char *dry[] = {"vm", "gpu", "attach", "--vm-name", plain->name, "-g",
                          plain->resource_group, "--gpus", "GpuP", "--dry-run", "-o", "table",
                          NULL};
-    struct run r = gpup(e, NULL, dry);
+    struct gpuprun r = gpup(e, NULL, dry);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "/stop?api-version="));
     assert_non_null(strstr(r.out, "2. PATCH "));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* No --yes and no terminal: refused, exit 2. */
     const char *noyes[] = {"vm", "stop", "-n", plain->name, "-g", plain->resource_group, NULL};
     r = gpup(e, NULL, noyes);
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "without --yes: standard input is not a terminal"));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* A second partition: the one-partition rule, exit 3, before anything is sent. */
     const char *twice[] = {"vm", "gpu", "attach", "--vm-name", with_gpu->name, "-g",
@@ -374,14 +324,14 @@ static void test_dry_run_and_refusals_send_nothing(void **state)
     assert_int_equal(r.code, 3);
     assert_true(strncmp(r.err, "gpup vm gpu attach: refused by the rule one-partition: ", 55) ==
                 0);
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* --readonly. */
     const char *ro[] = {"vm", "stop", "-n", plain->name, "-g", plain->resource_group, "--yes",
                         "--readonly", NULL};
     r = gpup(e, NULL, ro);
     assert_int_equal(r.code, 2);
-    run_free(&r);
+    gpuprun_free(&r);
 
     assert_int_equal(mutating_requests(e), before);
     vm_array_free(vms, n);
@@ -392,18 +342,18 @@ static void test_usage_and_auth_exit_codes(void **state)
     struct env *e = *state;
     NEED_ENV(e);
     const char *usage[] = {"vm", "show", "-g", "ml-rg", NULL};
-    struct run r = gpup(e, NULL, usage);
+    struct gpuprun r = gpup(e, NULL, usage);
     assert_int_equal(r.code, 2);
     assert_string_equal(r.err, "gpup vm show: missing --name (-n)\n"
                                "usage: gpup vm show -n NAME -g RG [options]\n"
                                "Try 'gpup vm show --help'.\n");
-    run_free(&r);
+    gpuprun_free(&r);
 
     const char *secret[] = {"login", "--client-secret", "hunter2", NULL};
     r = gpup(e, NULL, secret);
     assert_int_equal(r.code, 2);
     assert_null(strstr(r.err, "hunter2"));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* --demo with a command: that command against a demo emulator of its own. */
     const char *demo[] = {"--demo", "vm", "list", "-o", "json", NULL};
@@ -414,20 +364,20 @@ static void test_usage_and_auth_exit_codes(void **state)
     size_t n = parse_list(r.out, &vms);
     assert_true(n >= 100);
     vm_array_free(vms, n);
-    run_free(&r);
+    gpuprun_free(&r);
 
     const char *list[] = {"vm", "list", NULL};
     r = gpup(e, "wrong-token", list);
     assert_int_equal(r.code, 4);
     assert_null(strstr(r.err, "wrong-token"));
-    run_free(&r);
+    gpuprun_free(&r);
 
     const char *help[] = {"vm", "gpu", "attach", "--help", NULL};
     r = gpup(e, NULL, help);
     assert_int_equal(r.code, 0);
     assert_true(strncmp(r.out, "usage: gpup vm gpu attach --vm-name NAME -g RG --gpus TYPE", 58) ==
                 0);
-    run_free(&r);
+    gpuprun_free(&r);
 }
 
 /* A failed PATCH leaves the VM stopped: exit 5 with the state and the resume hint; the journal
@@ -442,7 +392,7 @@ static void test_partial_failure_then_resume(void **state)
     assert_non_null(vm);
     const char *attach[] = {"vm", "gpu", "attach", "--vm-name", vm->name, "-g",
                             vm->resource_group, "--gpus", "GpuP", "--yes", "-o", "json", NULL};
-    struct run r = gpup(e, NULL, attach);
+    struct gpuprun r = gpup(e, NULL, attach);
     if (r.code != 5)
         fail_msg("attach: exit %d, want 5: %s", r.code, r.err);
     /* After the plan and the progress lines: the error line, then the VM's state. */
@@ -455,13 +405,13 @@ static void test_partial_failure_then_resume(void **state)
     assert_true(len > 0 && len < sizeof(id));
     memcpy(id, hint, len);
     id[len] = '\0';
-    run_free(&r);
+    gpuprun_free(&r);
 
     const char *list[] = {"ops", "list", "-o", "json", NULL};
     r = gpup(e, NULL, list);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, id));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* Any other command names it. */
     const char *show[] = {"vm", "show", "-n", vm->name, "-g", vm->resource_group, NULL};
@@ -470,7 +420,7 @@ static void test_partial_failure_then_resume(void **state)
     char want[200];
     (void)snprintf(want, sizeof(want), "is unfinished: gpup ops resume %s\n", id);
     assert_non_null(strstr(r.err, want));
-    run_free(&r);
+    gpuprun_free(&r);
 
     size_t before = mutating_requests(e);
     const char *resume[] = {"ops", "resume", id, "--yes", "-o", "json", NULL};
@@ -484,14 +434,14 @@ static void test_partial_failure_then_resume(void **state)
     assert_int_equal(after.power, POWER_RUNNING);
     assert_int_equal(after.n_gpus, 1);
     vm_cleanup(&after);
-    run_free(&r);
+    gpuprun_free(&r);
     /* PATCH and start only: the VM was already stopped. */
     assert_int_equal(mutating_requests(e) - before, 2);
 
     r = gpup(e, NULL, list);
     assert_int_equal(r.code, 0);
     assert_null(strstr(r.out, id));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* Resumed again (a second script racing the first): done already, so success, and
      * nothing is sent. */
@@ -501,7 +451,7 @@ static void test_partial_failure_then_resume(void **state)
         fail_msg("resume of a done operation: exit %d: %s", r.code, r.err);
     (void)snprintf(want, sizeof(want), "operation %s is already done; nothing to do", id);
     assert_non_null(strstr(r.err, want));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(mutating_requests(e), before);
     vm_array_free(vms, n);
 }
@@ -512,7 +462,7 @@ static void journal_as_if_killed(const struct env *e)
 {
     char path[300];
     (void)snprintf(path, sizeof(path), "%s/gpup/journal.jsonl", e->dir);
-    char *text = slurp(path);
+    char *text = gpuprun_slurp(path);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     char *save = NULL;
@@ -536,7 +486,7 @@ static void test_unfinished_operation_guards_its_vm(void **state)
     assert_non_null(vm);
     const char *attach[] = {"vm", "gpu", "attach", "--vm-name", vm->name, "-g",
                             vm->resource_group, "--gpus", "GpuP", "--yes", "-o", "json", NULL};
-    struct run r = gpup(e, NULL, attach);
+    struct gpuprun r = gpup(e, NULL, attach);
     if (r.code != 5)
         fail_msg("attach: exit %d, want 5: %s", r.code, r.err);
     const char *hint = strstr(r.err, "to resume: gpup ops resume ");
@@ -547,7 +497,7 @@ static void test_unfinished_operation_guards_its_vm(void **state)
     assert_true(len > 0 && len < sizeof(id));
     memcpy(id, hint, len);
     id[len] = '\0';
-    run_free(&r);
+    gpuprun_free(&r);
     journal_as_if_killed(e);
 
     size_t before = mutating_requests(e);
@@ -559,14 +509,14 @@ static void test_unfinished_operation_guards_its_vm(void **state)
     assert_non_null(strstr(r.err, want));
     (void)snprintf(want, sizeof(want), "finish it first: gpup ops resume %s", id);
     assert_non_null(strstr(r.err, want));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(mutating_requests(e), before);
 
     /* abandon asks first: without --yes and without a terminal it refuses */
     const char *abandon_ask[] = {"ops", "abandon", id, NULL};
     r = gpup(e, NULL, abandon_ask);
     assert_int_equal(r.code, 2);
-    run_free(&r);
+    gpuprun_free(&r);
     const char *abandon[] = {"ops", "abandon", id, "--yes", NULL};
     r = gpup(e, NULL, abandon);
     if (r.code != 0)
@@ -574,24 +524,24 @@ static void test_unfinished_operation_guards_its_vm(void **state)
     (void)snprintf(want, sizeof(want), "operation %s abandoned; %s is left as it is (last seen "
                    "Stopped)", id, vm->name);
     assert_non_null(strstr(r.err, want));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(mutating_requests(e), before);
     r = gpup(e, NULL, abandon);
     assert_int_equal(r.code, 2);
     (void)snprintf(want, sizeof(want), "operation %s is already abandoned", id);
     assert_non_null(strstr(r.err, want));
-    run_free(&r);
+    gpuprun_free(&r);
     const char *list[] = {"ops", "list", "-o", "json", NULL};
     r = gpup(e, NULL, list);
     assert_int_equal(r.code, 0);
     assert_null(strstr(r.out, id));
-    run_free(&r);
+    gpuprun_free(&r);
 
     /* the VM (left stopped) takes a change again: the PATCH only */
     r = gpup(e, NULL, attach);
     if (r.code != 0)
         fail_msg("attach after abandon: exit %d: %s", r.code, r.err);
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(mutating_requests(e) - before, 1);
     vm_array_free(vms, n);
 }

@@ -27,6 +27,7 @@
 #include "net/http.h"
 #include "net/loop.h"
 #include "tests/support/certfix.h"
+#include "tests/support/gpuprun.h"
 #include "tests/support/simproc.h"
 #include "tests/support/testio.h"
 
@@ -45,19 +46,6 @@ struct env {
     char mismatch[300]; /* certificate A with key B */
 };
 
-struct run {
-    int code;
-    char *out;
-    char *err;
-};
-
-/* The file's text; "" when it was never written. */
-static char *slurp(const char *path)
-{
-    char *text = testio_read_file(path);
-    return text ? text : calloc(1, 1);
-}
-
 static void no_key_in(const struct env *e, const char *text)
 {
     assert_null(strstr(text, e->key_a));
@@ -65,77 +53,24 @@ static void no_key_in(const struct env *e, const char *text)
     assert_null(strstr(text, "PRIVATE KEY"));
 }
 
-/* Runs gpup with args and a clean environment (HOME and XDG dirs in the test directory). */
-static struct run gpup(const struct env *e, const char *const *args)
+/* Runs gpup with args in gpuprun's clean environment (HOME and XDG dirs in the test
+ * directory). */
+static struct gpuprun gpup(const struct env *e, const char *const *args)
 {
-    const char *bin = getenv("GPUP_BIN");
-    if (!bin || !*bin) {
-        print_error("GPUP_BIN is not set (make check sets it)\n");
-        abort();
-    }
-    char out_path[300], err_path[300];
-    (void)snprintf(out_path, sizeof(out_path), "%s/out", e->dir);
-    (void)snprintf(err_path, sizeof(err_path), "%s/err", e->dir);
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i] && n < 31; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    char home[300], cfg[300], state[300];
-    (void)snprintf(home, sizeof(home), "HOME=%s", e->dir);
-    (void)snprintf(cfg, sizeof(cfg), "XDG_CONFIG_HOME=%s", e->dir);
-    (void)snprintf(state, sizeof(state), "XDG_STATE_HOME=%s", e->dir);
-    const char *envp[] = {home, cfg, state, "LANG=C.UTF-8", NULL};
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(99);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        alarm(60); /* watchdog: a hung gpup fails the test instead of the run */
-        execve(bin, (char *const *)argv, (char *const *)envp);
-        _exit(98);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    struct run r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
+    struct gpuprun r = gpuprun(e->dir, NULL, args);
     /* The key never shows, whatever happened (style.md 7). */
     no_key_in(e, r.out);
     no_key_in(e, r.err);
     return r;
 }
 
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-/* Lines of the sim's log that contain both needles. */
+/* Lines of the sim's log that contain both needles; the key is never among them. */
 static size_t log_count(const struct env *e, const char *a, const char *b)
 {
-    char *log = slurp(e->log);
+    char *log = gpuprun_slurp(e->log);
     no_key_in(e, log);
-    size_t n = 0;
-    for (char *line = log; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        if (strstr(line, a) && strstr(line, b))
-            n++;
-        line = nl ? nl + 1 : NULL;
-    }
     free(log);
-    return n;
+    return gpuprun_count_lines(e->log, a, b);
 }
 
 static size_t token_posts(const struct env *e)
@@ -230,11 +165,11 @@ static void test_certificate_profile(void **state)
     struct env *e = *state;
     NEED_ENV(e);
     write_config(e, "service-principal", e->pem);
-    struct run r = gpup(e, (const char *const[]){"vm", "list", "-o", "json", NULL});
+    struct gpuprun r = gpup(e, (const char *const[]){"vm", "list", "-o", "json", NULL});
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_non_null(strstr(r.out, "virtualMachineInstances"));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(log_count(e, "/" TENANT "/oauth2/v2.0/token", "\"status\":200"), 1);
     /* ARM served the list with that token (it refuses any other: --sp-client) */
     assert_int_equal(log_count(e, "\"path\":\"/subscriptions?", "\"status\":200"), 1);
@@ -247,7 +182,7 @@ static void test_certificate_profile(void **state)
     char want[400];
     (void)snprintf(want, sizeof(want), "certificate_file = \"%s\";  # config file", e->pem);
     assert_non_null(strstr(r.out, want));
-    run_free(&r);
+    gpuprun_free(&r);
 }
 
 static void test_login_with_certificate_file(void **state)
@@ -255,12 +190,12 @@ static void test_login_with_certificate_file(void **state)
     struct env *e = *state;
     NEED_ENV(e);
     write_config(e, "device-code", NULL);
-    struct run r = gpup(e, (const char *const[]){"login", "--service-principal",
+    struct gpuprun r = gpup(e, (const char *const[]){"login", "--service-principal",
                                                  "--certificate-file", e->pem, NULL});
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_non_null(strstr(r.err, "Signed in: service-principal"));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(log_count(e, "/" TENANT "/oauth2/v2.0/token", "\"status\":200"), 1);
 
     /* a certificate the application does not have: Entra's answer, exit 4 */
@@ -269,7 +204,7 @@ static void test_login_with_certificate_file(void **state)
     assert_int_equal(r.code, 4);
     if (!strstr(r.err, "service principal") || !strstr(r.err, "AADSTS700027"))
         fail_msg("unclear message: %s", r.err);
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(log_count(e, "/" TENANT "/oauth2/v2.0/token", "\"status\":401"), 1);
 
     /* both kinds of credential: a usage error */
@@ -277,7 +212,7 @@ static void test_login_with_certificate_file(void **state)
                                       "--client-secret-file", e->pem, NULL});
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "cannot be used together"));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(token_posts(e), 2);
 }
 
@@ -287,11 +222,11 @@ static void test_refused_before_any_request(void **state)
     NEED_ENV(e);
     /* the key of another certificate */
     write_config(e, "service-principal", e->mismatch);
-    struct run r = gpup(e, (const char *const[]){"vm", "list", NULL});
+    struct gpuprun r = gpup(e, (const char *const[]){"vm", "list", NULL});
     assert_int_equal(r.code, 4);
     if (!strstr(r.err, "does not belong to its certificate"))
         fail_msg("unclear message: %s", r.err);
-    run_free(&r);
+    gpuprun_free(&r);
     /* a PEM its group may read */
     assert_int_equal(chmod(e->pem, 0640), 0);
     write_config(e, "service-principal", e->pem);
@@ -299,11 +234,11 @@ static void test_refused_before_any_request(void **state)
     assert_int_equal(r.code, 4);
     if (!strstr(r.err, "readable by group or others (mode 0640)"))
         fail_msg("unclear message: %s", r.err);
-    run_free(&r);
+    gpuprun_free(&r);
     r = gpup(e, (const char *const[]){"login", "--service-principal", "--certificate-file", e->pem,
                                       NULL});
     assert_int_equal(r.code, 4);
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(token_posts(e), 0);
     assert_int_equal(log_count(e, "\"path\":\"/subscriptions", ""), 0);
     assert_int_equal(log_count(e, "Microsoft.ResourceGraph", ""), 0);

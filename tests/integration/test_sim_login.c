@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/gpuprun.h"
 #include "tests/support/simproc.h"
 
 #define TOKEN "login-integration-token"
@@ -31,35 +32,10 @@
 
 struct env {
     struct simproc sim;
-    const char *bin; /* GPUP_BIN, checked by start_env */
     char dir[256]; /* HOME and XDG dirs */
     char log[300]; /* the sim's request log */
     char secret_file[300];
 };
-
-struct run {
-    int code;
-    char *out;
-    char *err;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    assert_non_null(m);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        assert_int_equal(fwrite(chunk, 1, n, m), n);
-    fclose(f);
-    assert_int_equal(fclose(m), 0);
-    return text;
-}
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -71,53 +47,10 @@ static void write_file(const char *path, const char *text, mode_t mode)
 }
 
 /* Runs gpup with args (NULL-terminated) and exactly the environment extra (NULL-terminated
- * "NAME=value" strings) plus HOME, XDG_CONFIG_HOME, XDG_STATE_HOME and LANG. */
-static struct run gpup(const struct env *e, const char *const *extra, const char *const *args)
+ * "NAME=value" strings) besides gpuprun's own (HOME, XDG dirs, LANG). */
+static struct gpuprun gpup(const struct env *e, const char *const *extra, const char *const *args)
 {
-    const char *bin = e->bin;
-    char out_path[300], err_path[300];
-    (void)snprintf(out_path, sizeof(out_path), "%s/out", e->dir);
-    (void)snprintf(err_path, sizeof(err_path), "%s/err", e->dir);
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i] && n < 31; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    char home[300], cfg[300], state[300];
-    (void)snprintf(home, sizeof(home), "HOME=%s", e->dir);
-    (void)snprintf(cfg, sizeof(cfg), "XDG_CONFIG_HOME=%s", e->dir);
-    (void)snprintf(state, sizeof(state), "XDG_STATE_HOME=%s", e->dir);
-    const char *envp[16];
-    size_t k = 0;
-    envp[k++] = home;
-    envp[k++] = cfg;
-    envp[k++] = state;
-    envp[k++] = "LANG=C.UTF-8";
-    for (size_t i = 0; extra && extra[i] && k < 15; i++)
-        envp[k++] = extra[i];
-    envp[k] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(99);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(err, 2);
-        alarm(60); /* watchdog: a hung gpup fails the test instead of the run */
-        execve(bin, (char *const *)argv, (char *const *)envp);
-        _exit(98);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    struct run r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
+    struct gpuprun r = gpuprun(e->dir, extra, args);
     /* Secrets never show, whatever happened (style.md 7). */
     assert_null(strstr(r.out, TOKEN));
     assert_null(strstr(r.err, TOKEN));
@@ -126,27 +59,10 @@ static struct run gpup(const struct env *e, const char *const *extra, const char
     return r;
 }
 
-static void run_free(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
 /* Lines of the sim's log that contain both needles. */
 static size_t log_count(const struct env *e, const char *a, const char *b)
 {
-    char *log = slurp(e->log);
-    size_t n = 0;
-    for (char *line = log; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        if (strstr(line, a) && strstr(line, b))
-            n++;
-        line = nl ? nl + 1 : NULL;
-    }
-    free(log);
-    return n;
+    return gpuprun_count_lines(e->log, a, b);
 }
 
 /* Writes a config with one profile named name using auth, against the sim for ARM and login. */
@@ -177,7 +93,6 @@ static int start_env(void **state, bool sp)
     }
     struct env *e = calloc(1, sizeof(*e));
     assert_non_null(e);
-    e->bin = bin;
     (void)snprintf(e->dir, sizeof(e->dir), "/tmp/gpup-login-test-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
     (void)snprintf(e->log, sizeof(e->log), "%s/sim.log", e->dir);
@@ -247,11 +162,11 @@ static void test_endpoint_and_token_alone(void **state)
     (void)snprintf(endpoint, sizeof(endpoint), "GPUP_ENDPOINT=%s", e->sim.url);
     (void)snprintf(token, sizeof(token), "GPUP_TOKEN=%s", TOKEN);
     const char *envs[] = {endpoint, token, NULL};
-    struct run r = gpup(e, envs, (const char *const[]){"vm", "list", "-o", "json", NULL});
+    struct gpuprun r = gpup(e, envs, (const char *const[]){"vm", "list", "-o", "json", NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "\"/subscriptions/" SUB "/"));
     assert_non_null(strstr(r.out, "virtualMachineInstances"));
-    run_free(&r);
+    gpuprun_free(&r);
     /* The subscription came from the list. */
     assert_int_equal(log_count(e, "\"path\":\"/subscriptions?", "\"status\":200"), 1);
 
@@ -282,7 +197,7 @@ static void test_endpoint_and_token_alone(void **state)
     r = gpup(e, bad, (const char *const[]){"vm", "list", "-o", "json", NULL});
     assert_int_equal(r.code, 4);
     assert_null(strstr(r.out, "virtualMachineInstances"));
-    run_free(&r);
+    gpuprun_free(&r);
 }
 
 static void test_service_principal(void **state)
@@ -290,11 +205,11 @@ static void test_service_principal(void **state)
     struct env *e = *state;
     NEED_ENV(e);
     write_config(e, "service-principal", e->secret_file);
-    struct run r = gpup(e, NULL, (const char *const[]){"vm", "list", "-o", "json", NULL});
+    struct gpuprun r = gpup(e, NULL, (const char *const[]){"vm", "list", "-o", "json", NULL});
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_non_null(strstr(r.out, "virtualMachineInstances"));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_true(log_count(e, "\"POST\"", "/" TENANT "/oauth2/v2.0/token") >= 1);
 
     char wrong[320];
@@ -306,7 +221,7 @@ static void test_service_principal(void **state)
     assert_null(strstr(r.out, "virtualMachineInstances"));
     if (!strstr(r.err, "service principal") || !strstr(r.err, "client secret"))
         fail_msg("unclear message: %s", r.err);
-    run_free(&r);
+    gpuprun_free(&r);
 }
 
 static void test_device_code(void **state)
@@ -314,14 +229,14 @@ static void test_device_code(void **state)
     struct env *e = *state;
     NEED_ENV(e);
     write_config(e, "device-code", NULL);
-    struct run r = gpup(e, NULL, (const char *const[]){"login", "--device-code", NULL});
+    struct gpuprun r = gpup(e, NULL, (const char *const[]){"login", "--device-code", NULL});
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     char both[8192];
     (void)snprintf(both, sizeof(both), "%s\n%s", r.out, r.err);
     assert_non_null(strstr(both, "https://microsoft.com/devicelogin"));
     assert_non_null(strstr(both, "enter the code"));
-    run_free(&r);
+    gpuprun_free(&r);
     assert_int_equal(log_count(e, "\"POST\"", "/" TENANT "/oauth2/v2.0/devicecode"), 1);
     /* Two authorization_pending answers, then the token. */
     assert_int_equal(log_count(e, "/" TENANT "/oauth2/v2.0/token", "\"status\":400"), 2);
