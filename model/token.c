@@ -143,7 +143,6 @@ static const char *json_str(const cJSON *obj, const char *key)
     return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-/* A whole number given as a JSON number or a string of digits ("3599"). */
 /* A lifetime past TOKEN_MAX_LIFETIME_S is no real token's: it is cut there, so that a hostile
  * or broken answer cannot make gpup keep a token for years (nor overflow, nor lose precision
  * on the way through the cache file). */
@@ -153,6 +152,7 @@ static int64_t expiry_from_now(int64_t now, int64_t seconds)
     return now + (seconds > TOKEN_MAX_LIFETIME_S ? TOKEN_MAX_LIFETIME_S : seconds);
 }
 
+/* A whole number given as a JSON number or a string of digits ("3599"). */
 static bool json_int(const cJSON *obj, const char *key, int64_t *out)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -173,6 +173,21 @@ static bool json_int(const cJSON *obj, const char *key, int64_t *out)
         return true;
     }
     return false;
+}
+
+/* The last second of year 9999: an expiry past it is no real token's. Bounding it also keeps the
+ * cache file exact: cJSON writes numbers with 15 significant digits. */
+#define TOKEN_EPOCH_MAX INT64_C(253402300799)
+
+/* An expiry in seconds since the epoch, as json_int reads it, from 0 (none known) to
+ * TOKEN_EPOCH_MAX. */
+static bool json_epoch(const cJSON *obj, const char *key, int64_t *out)
+{
+    int64_t v = 0;
+    if (!json_int(obj, key, &v) || v < 0 || v > TOKEN_EPOCH_MAX)
+        return false;
+    *out = v;
+    return true;
 }
 
 static enum gp_status take_access_token(const cJSON *root, const char *key, const char *what,
@@ -253,7 +268,7 @@ enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_
     enum gp_status st = take_bearer(root, "access_token", "token_type", what, &t, err);
     if (st == GP_OK) {
         int64_t v = 0;
-        if (json_int(root, "expires_on", &v) && v > 0)
+        if (json_epoch(root, "expires_on", &v) && v > 0)
             t.expires_on = v;
         else if (json_int(root, "expires_in", &v) && v > 0)
             t.expires_on = expiry_from_now(now, v);
@@ -300,7 +315,7 @@ enum gp_status token_parse_az_cli(const char *body, size_t len, struct token *ou
     if (st == GP_OK) {
         int64_t v = 0;
         const char *local = json_str(root, "expiresOn");
-        if (json_int(root, "expires_on", &v) && v > 0)
+        if (json_epoch(root, "expires_on", &v) && v > 0)
             t.expires_on = v;
         else if (local && parse_local_time(local, &v))
             t.expires_on = v;
@@ -587,7 +602,7 @@ enum gp_status token_cache_from_json(const char *body, size_t len, struct token 
         st = gp_error_set(err, GP_E_PARSE, "%s: missing source", what);
     else if (!at || !rt)
         st = gp_error_set(err, GP_E_PARSE, "%s: missing access_token", what);
-    else if (!json_int(root, "expires_on", &t.expires_on))
+    else if (!json_epoch(root, "expires_on", &t.expires_on))
         st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
     else if ((at[0] && gp_secret_set(&t.access, at, strlen(at)) != GP_OK) ||
              (rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK))

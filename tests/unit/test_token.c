@@ -292,6 +292,43 @@ static void test_cache_round_trip(void **state)
                      GP_E_PARSE);
 }
 
+/* Expiries no real token has (fuzz: a 4.6e15 s expires_on came back from the cache file as
+ * another number): past year 9999 one is refused, and what is kept survives the cache round
+ * trip exactly. */
+static void test_absurd_expiries(void **state)
+{
+    (void)state;
+    struct token t = {0};
+    struct gp_error err;
+    assert_int_equal(token_parse_managed_identity(
+                         S("{\"access_token\":\"m\",\"expires_on\":\"004638230413166099\"}"),
+                         1000, &t, &err),
+                     GP_E_PARSE);
+    assert_string_equal(err.message, "managed identity answer: missing expires_on");
+    assert_int_equal(token_parse_az_cli(S("{\"accessToken\":\"a\",\"tokenType\":\"Bearer\","
+                                          "\"expires_on\":4638230413166099}"),
+                                        &t, &err),
+                     GP_E_PARSE);
+    assert_string_equal(err.message, "az account get-access-token output: missing expires_on");
+    assert_int_equal(token_parse_az_cli(S("{\"accessToken\":\"a\",\"tokenType\":\"Bearer\","
+                                          "\"expires_on\":253402300799}"),
+                                        &t, &err),
+                     GP_OK);
+    char *json = NULL;
+    size_t len = 0;
+    assert_int_equal(token_cache_to_json(&t, "cid", &json, &len, &err), GP_OK);
+    struct token back = {0};
+    assert_int_equal(token_cache_from_json(json, len, &back, NULL, 0, &err), GP_OK);
+    assert_int_equal(back.expires_on, 253402300799);
+    token_wipe_free(json, len);
+    token_clear(&back);
+    token_clear(&t);
+    assert_int_equal(token_cache_from_json(S("{\"source\":\"device-code\",\"access_token\":\"a\","
+                                             "\"refresh_token\":\"r\",\"expires_on\":1e16}"),
+                                           &back, NULL, 0, &err),
+                     GP_E_PARSE);
+}
+
 static void test_secret_equality(void **state)
 {
     (void)state;
@@ -368,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_form_encoding),
         cmocka_unit_test(test_basic_realm),
         cmocka_unit_test(test_cache_round_trip),
+        cmocka_unit_test(test_absurd_expiries),
         cmocka_unit_test(test_secret_equality),
         cmocka_unit_test(test_truncated_answers),
     };
