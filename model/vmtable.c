@@ -23,6 +23,7 @@ struct vt_row {
     uint32_t hay_len;                    /* without the final \0 */
     bool touched;                        /* in the batch being added */
     uint32_t gen;                        /* the refresh that last brought it */
+    uint64_t id_hash;                    /* id_hash(vm.id), kept for rehashing */
 };
 
 struct vt_hay_entry {
@@ -229,12 +230,33 @@ static size_t id_slot(const struct vmtable *t, const char *id)
     return i;
 }
 
+/* Puts row, whose id is in no slot, into the first free slot its stored hash leads to. */
+static void id_place(struct vmtable *t, uint32_t row)
+{
+    size_t mask = t->ids_cap - 1;
+    uint64_t h = t->rows[row].id_hash;
+    size_t i = (size_t)h & mask;
+    while (t->ids[i].row1)
+        i = (i + 1) & mask;
+    t->ids[i].row1 = row + 1;
+    t->ids[i].hash = (uint32_t)(h >> 32);
+}
+
+/* Indexes row's id (not yet in the table). */
 static void id_insert(struct vmtable *t, uint32_t row)
 {
-    const char *id = t->rows[row].vm.id;
-    size_t i = id_slot(t, id);
-    t->ids[i].row1 = row + 1;
-    t->ids[i].hash = (uint32_t)(id_hash(id) >> 32);
+    t->rows[row].id_hash = id_hash(t->rows[row].vm.id);
+    id_place(t, row);
+}
+
+/* Indexes every row again, from the hashes they keep (no id is read). */
+static void ids_rebuild(struct vmtable *t)
+{
+    if (t->ids)
+        memset(t->ids, 0, t->ids_cap * sizeof(*t->ids));
+    for (size_t r = 0; r < t->n; r++)
+        if (t->rows[r].vm.id)
+            id_place(t, (uint32_t)r);
 }
 
 static bool ids_reserve(struct vmtable *t, size_t n_rows)
@@ -250,9 +272,7 @@ static bool ids_reserve(struct vmtable *t, size_t n_rows)
     free(t->ids);
     t->ids = n;
     t->ids_cap = nc;
-    for (size_t r = 0; r < t->n; r++)
-        if (t->rows[r].vm.id)
-            id_insert(t, (uint32_t)r);
+    ids_rebuild(t);
     return true;
 }
 
@@ -744,6 +764,31 @@ size_t vmtable_refresh_seen(const struct vmtable *t)
     return t->n_seen;
 }
 
+/* Moves the text at off in `from` (NUL-terminated, len bytes before the NUL) to the end of
+ * `to`, which has room for it. Returns its new offset. */
+static uint32_t arena_move(struct vt_arena *to, const struct vt_arena *from, uint32_t off,
+                           size_t len)
+{
+    uint32_t at = (uint32_t)to->len;
+    memcpy(to->p + to->len, from->p + off, len + 1);
+    to->len += len + 1;
+    return at;
+}
+
+/* The arena given back the room it does not use (kept as it is if realloc says no). */
+static struct vt_arena arena_fit(struct vt_arena a)
+{
+    char *p = realloc(a.p, a.len);
+    if (p) {
+        a.p = p;
+        a.cap = a.len;
+    }
+    return a;
+}
+
+/* Kept rows move down in arrival order, their text copied as it is into new arenas (nothing is
+ * rendered again); the sort order survives the renumbering, since rows that sort equal sort by
+ * index and the kept rows keep their relative order. */
 enum gp_status vmtable_refresh_end(struct vmtable *t, size_t *out_dropped, struct gp_error *err)
 {
     *out_dropped = 0;
@@ -751,26 +796,64 @@ enum gp_status vmtable_refresh_end(struct vmtable *t, size_t *out_dropped, struc
     for (size_t i = 0; i < t->n; i++)
         if (t->rows[i].gen == t->gen)
             keep++;
-    /* Rebuilt from the rows kept, in arrival order (so sort ties stay as they were): the
-     * arenas start over without the text of replaced and dropped rows. */
-    struct vm *vms = calloc(keep ? keep : 1, sizeof(*vms));
-    if (!vms)
+    /* The old arenas' lengths bound the new ones: allocate first, so that running out of
+     * memory leaves the table as it was. */
+    struct vt_arena cells = {.p = malloc(t->cells.len ? t->cells.len : 1), .cap = t->cells.len};
+    struct vt_arena hay = {.p = malloc(t->hay.len ? t->hay.len : 1), .cap = t->hay.len};
+    struct vt_hay_entry *hent = malloc((keep ? keep : 1) * sizeof(*hent));
+    if (!cells.p || !hay.p || !hent) {
+        free(cells.p);
+        free(hay.p);
+        free(hent);
         return gp_error_set(err, GP_E_NOMEM, "out of memory for %zu VMs", keep);
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (t->rows[i].gen == t->gen) {
-            vms[k++] = t->rows[i].vm;
-            vm_init(&t->rows[i].vm);
-        }
     }
+    cells.p[0] = hay.p[0] = '\0'; /* offset 0: "" (see vmtable_new) */
+    cells.len = hay.len = 1;
+    memset(t->freq, 0, sizeof(t->freq));
+    memset(t->col_width, 0, sizeof(t->col_width));
+    uint32_t *remap = t->batch; /* old row -> new row; UINT32_MAX: dropped */
+    size_t w = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        struct vt_row *row = &t->rows[i];
+        if (row->gen != t->gen) {
+            vm_cleanup(&row->vm);
+            remap[i] = UINT32_MAX;
+            continue;
+        }
+        for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
+            const char *cell = t->cells.p + row->cell[c];
+            row->cell[c] = arena_move(&cells, &t->cells, row->cell[c], strlen(cell));
+            size_t width = utf8_width(cells.p + row->cell[c]);
+            if (width > t->col_width[c])
+                t->col_width[c] = width;
+        }
+        const unsigned char *h = (const unsigned char *)t->hay.p + row->hay;
+        for (size_t k = 0; k < row->hay_len; k++)
+            t->freq[h[k]]++;
+        row->hay = arena_move(&hay, &t->hay, row->hay, row->hay_len);
+        hent[w] = (struct vt_hay_entry){.off = row->hay, .row = (uint32_t)w};
+        t->rows[w] = *row;
+        t->skey[w] = t->skey[i];
+        t->match[w] = t->match[i];
+        remap[i] = (uint32_t)w++;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (remap[t->perm[i]] != UINT32_MAX)
+            t->perm[k++] = remap[t->perm[i]];
     *out_dropped = t->n - keep;
-    size_t seen = t->n_seen;
-    vmtable_clear(t);
-    /* Capacities stay, so adding back what was held cannot outgrow them. */
-    enum gp_status st = vmtable_add(t, vms, keep, err);
-    t->n_seen = seen;
-    vm_array_free(vms, keep);
-    return st;
+    t->n = keep;
+    free(t->cells.p);
+    free(t->hay.p);
+    free(t->hent);
+    t->cells = arena_fit(cells);
+    t->hay = arena_fit(hay);
+    t->hent = hent;
+    t->cap_hent = keep ? keep : 1;
+    t->n_hent = keep;
+    ids_rebuild(t);
+    rebuild_view(t);
+    return GP_OK;
 }
 
 /* --- access -------------------------------------------------------------------------------- */

@@ -53,7 +53,8 @@ GP_NODISCARD enum gp_status vmtable_add(struct vmtable *t, struct vm *vms, size_
 
 /* A refresh keeps the rows on show while the new list arrives: after refresh_begin, rows added
  * replace theirs in place (or are new), and refresh_end drops the rows the refresh did not
- * bring (VMs deleted meanwhile) and compacts the display arenas the replaced rows left behind.
+ * bring (VMs deleted meanwhile) and compacts the display arenas the replaced rows left behind
+ * (copying text, re-rendering nothing: about 20 ms for 100,000 rows, see make bench).
  * A refresh that fails or is canceled simply never calls refresh_end: every row stays.
  * refresh_end returns GP_E_NOMEM with the table unchanged; *out_dropped counts dropped rows. */
 void vmtable_refresh_begin(struct vmtable *t);

@@ -267,6 +267,17 @@ static void test_refresh(void **state)
     assert_int_equal(vmtable_sort_column(t), VMCOL_NAME);
     assert_true(vmtable_sort_desc(t));
     assert_string_equal(vmtable_filter(t), "web-rg");
+    /* Lookups by id follow the rows that moved; the dropped are gone. Columns are as wide as
+     * what stays: db-1's "Deallocated" left with it. */
+    const struct vm *kept = vmtable_vm(t, 1);
+    assert_string_equal(kept->name, "vm-1");
+    assert_ptr_equal(vmtable_get(t, kept->id), kept);
+    assert_true(vmtable_find(t, kept->id, &i));
+    assert_int_equal(i, 1);
+    assert_null(vmtable_get(t, "/subscriptions/" SUB "/resourceGroups/data-rg/providers/"
+                               "Microsoft.HybridCompute/machines/db-1/providers/"
+                               "Microsoft.AzureStackHCI/virtualMachineInstances/default"));
+    assert_int_equal(vmtable_col_width(t, VMCOL_POWER), strlen("Running"));
     /* The old text of the replaced and dropped rows is gone from the search. */
     assert_int_equal(vmtable_set_filter(t, "node-03"), GP_OK);
     assert_string_equal(names(t), "");
@@ -274,14 +285,26 @@ static void test_refresh(void **state)
     assert_string_equal(names(t), "vm-1");
     assert_int_equal(vmtable_set_filter(t, ""), GP_OK);
     assert_string_equal(names(t), "vm-10 vm-5 vm-1 train-04");
+    /* The compacted table takes new rows and finds them, sorted in among the others. */
+    struct vm late;
+    make_vm(&late, "vm-7", "web-rg", "node-04", "Running", 2, 4096, NULL);
+    char *late_id = text_dup(late.id);
+    assert_int_equal(vmtable_add(t, &late, 1, &err), GP_OK);
+    assert_string_equal(names(t), "vm-10 vm-7 vm-5 vm-1 train-04");
+    assert_string_equal(vmtable_get(t, late_id)->name, "vm-7");
+    assert_int_equal(vmtable_set_filter(t, "node-04"), GP_OK);
+    assert_string_equal(names(t), "vm-7");
+    assert_int_equal(vmtable_set_filter(t, ""), GP_OK);
+    free(late_id);
+    vm_cleanup(&late);
 
     /* A refresh that brings nothing and never ends keeps every row. */
     vmtable_refresh_begin(t);
-    assert_int_equal(vmtable_count(t), 4);
+    assert_int_equal(vmtable_count(t), 5);
     /* The next one that ends having brought nothing empties the table. */
     vmtable_refresh_begin(t);
     assert_int_equal(vmtable_refresh_end(t, &dropped, &err), GP_OK);
-    assert_int_equal(dropped, 4);
+    assert_int_equal(dropped, 5);
     assert_int_equal(vmtable_count(t), 0);
     for (int k = 0; k < 3; k++)
         vm_cleanup(&page[k]);
