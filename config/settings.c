@@ -223,6 +223,10 @@ static enum gp_status walk_ui(struct walk *w, const config_setting_t *group)
             GP_TRY(want_type(w, st, keypath, CONFIG_TYPE_BOOL));
             ui->mouse = config_setting_get_bool(st) != 0;
             ui->set |= SETTINGS_UI_MOUSE;
+        } else if (str_eq(key, "group_by_resource_group")) {
+            GP_TRY(want_type(w, st, keypath, CONFIG_TYPE_BOOL));
+            ui->group_by_rg = config_setting_get_bool(st) != 0;
+            ui->set |= SETTINGS_UI_GROUP;
         } else if (str_eq(key, "confirm")) {
             GP_TRY(want_type(w, st, keypath, CONFIG_TYPE_STRING));
             GP_TRY(fail_check(w, st, keypath,

@@ -92,6 +92,7 @@ enum keymap_context { KEYMAP_CONTEXTS(KEYMAP_CTX_ENUM_) KEYMAP_CONTEXT_COUNT };
     X(ACT_SORT_5, "sort-provisioning", "5", KM_LIST, "Sort by provisioning state")             \
     X(ACT_SORT_6, "sort-size", "6", KM_LIST, "Sort by vCPU / memory")                          \
     X(ACT_SORT_7, "sort-gpu", "7", KM_LIST, "Sort by GPU")                                     \
+    X(ACT_GROUP, "group", "b", KM_LIST, "Group rows by resource group (on / off)")             \
     X(ACT_JSON, "json", "J", KM_VM, "Show the raw JSON")                                       \
     X(ACT_COPY_ID, "copy-id", "y", KM_VM, "Copy the resource id (OSC 52)")                     \
     X(ACT_START, "start", "+", KM_VM, "Start the VM")                                          \

@@ -937,6 +937,8 @@ enum gp_status settings_format(const struct settings_effective *eff, struct gp_b
                          ui_src(eff, SETTINGS_UI_REFRESH)));
     GP_TRY(gp_buf_printf(b, "  mouse = %s;  # %s\n", ui->mouse ? "true" : "false",
                          ui_src(eff, SETTINGS_UI_MOUSE)));
+    GP_TRY(gp_buf_printf(b, "  group_by_resource_group = %s;  # %s\n",
+                         ui->group_by_rg ? "true" : "false", ui_src(eff, SETTINGS_UI_GROUP)));
     GP_TRY(put_string(b, "  ", "confirm", settings_confirm_name(ui->confirm),
                       ui_src(eff, SETTINGS_UI_CONFIRM)));
     GP_TRY(format_keys(ui, b));

@@ -126,11 +126,13 @@ struct settings_key {
 #define SETTINGS_UI_REFRESH (1u << 1)
 #define SETTINGS_UI_MOUSE (1u << 2)
 #define SETTINGS_UI_CONFIRM (1u << 3)
+#define SETTINGS_UI_GROUP (1u << 4)
 
 struct settings_ui {
     char theme[SETTINGS_PATH_MAX]; /* a theme name, or a file name when it holds a '/' */
     int refresh_seconds;           /* 0: no periodic refresh */
     bool mouse;
+    bool group_by_rg;              /* the VM list grouped by resource group at start */
     enum settings_confirm confirm;
     struct settings_key keys[SETTINGS_MAX_KEYS];
     size_t n_keys;

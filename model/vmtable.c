@@ -48,6 +48,7 @@ struct vmtable {
     uint32_t *perm, *view, *tmp, *batch;
     uint8_t *match; /* per row: shown by the filter (apart from rows: small, cache friendly) */
     uint64_t *skey; /* per row: sort key prefix for sort_col (see sort_key) */
+    uint64_t *gkey; /* per row: the same for the resource group (grouping) */
     size_t n_view;
     struct vt_arena cells, hay;
     struct vt_hay_entry *hent;
@@ -62,6 +63,8 @@ struct vmtable {
     size_t freq[256];     /* byte counts of the haystack arena */
     enum vmtable_column sort_col;
     bool desc;
+    bool grouped;    /* resource groups first (ascending), then sort_col */
+    size_t n_groups; /* groups in view when grouped (count_groups) */
     uint32_t gen;  /* the refresh under way (0: none yet) */
     size_t n_seen; /* rows it has brought */
 };
@@ -113,6 +116,7 @@ void vmtable_clear(struct vmtable *t)
         vm_cleanup(&t->rows[i].vm);
     t->n = 0;
     t->n_view = 0;
+    t->n_groups = 0;
     t->cells.len = t->cells.len ? 1 : 0;
     t->hay.len = t->hay.len ? 1 : 0;
     t->n_hent = 0;
@@ -134,6 +138,7 @@ void vmtable_free(struct vmtable *t)
     free(t->batch);
     free(t->match);
     free(t->skey);
+    free(t->gkey);
     free(t->cells.p);
     free(t->hay.p);
     free(t->hent);
@@ -180,10 +185,13 @@ static bool reserve_rows(struct vmtable *t, size_t need)
     if (!m)
         return false;
     t->match = m;
-    uint64_t *k = realloc(t->skey, nc * sizeof(*k));
-    if (!k)
-        return false;
-    t->skey = k;
+    uint64_t **keys[] = {&t->skey, &t->gkey};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        uint64_t *k = realloc(*keys[i], nc * sizeof(uint64_t));
+        if (!k)
+            return false;
+        *keys[i] = k;
+    }
     t->cap = nc;
     return true;
 }
@@ -414,19 +422,31 @@ static bool row_matches(const struct vmtable *t, uint32_t r)
     return find_filter(t, t->hay.p + row->hay, row->hay_len) != NULL;
 }
 
+static int cmp_groups(const struct vmtable *t, uint32_t a, uint32_t b);
+
+/* After the view changed: the groups it shows. */
+static void count_groups(struct vmtable *t)
+{
+    t->n_groups = 0;
+    if (t->grouped)
+        for (size_t i = 0; i < t->n_view; i++)
+            t->n_groups += i == 0 || cmp_groups(t, t->view[i - 1], t->view[i]) != 0;
+}
+
 /* view = the rows of perm that match. */
 static void rebuild_view(struct vmtable *t)
 {
     if (!t->filter_len) {
         memcpy(t->view, t->perm, t->n * sizeof(*t->view));
         t->n_view = t->n;
-        return;
+    } else {
+        size_t k = 0;
+        for (size_t i = 0; i < t->n; i++)
+            if (t->match[t->perm[i]])
+                t->view[k++] = t->perm[i];
+        t->n_view = k;
     }
-    size_t k = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->match[t->perm[i]])
-            t->view[k++] = t->perm[i];
-    t->n_view = k;
+    count_groups(t);
 }
 
 /* Marks every row against the filter with one pass over the haystack arena. */
@@ -489,6 +509,7 @@ enum gp_status vmtable_set_filter(struct vmtable *t, const char *text)
                 t->view[k++] = r;
         }
         t->n_view = k;
+        count_groups(t);
         return GP_OK;
     }
     match_all(t);
@@ -549,16 +570,16 @@ static int cmp_long(long a, long b)
  * differ compare as their keys; equal keys whose last byte is 0 hold the whole (equal) text;
  * other equal keys fall back to natural_cmp. The sort then touches the cell
  * arena only for long common prefixes. vCPU / memory use the numbers themselves. */
-static uint64_t sort_key(const struct vmtable *t, uint32_t r)
+static uint64_t sort_key(const struct vmtable *t, uint32_t r, enum vmtable_column col)
 {
     const struct vm *vm = &t->rows[r].vm;
-    if (t->sort_col == VMCOL_SIZE) {
+    if (col == VMCOL_SIZE) {
         uint64_t cpu = vm->processors < 0 ? 0 : (uint64_t)vm->processors + 1;
         uint64_t mem = vm->memory_mb < 0 ? 0 : (uint64_t)vm->memory_mb + 1;
         return (cpu > 0xffffffu ? 0xffffffu : cpu) << 40 |
                (mem > 0xffffffffffu ? 0xffffffffffu : mem);
     }
-    const char *p = cell_of(t, r, t->sort_col);
+    const char *p = cell_of(t, r, col);
     unsigned char out[8];
     size_t k = 0;
     while (*p && k < sizeof(out)) {
@@ -584,8 +605,23 @@ static uint64_t sort_key(const struct vmtable *t, uint32_t r)
     return key;
 }
 
+/* Resource groups in ascending natural order, whatever the sort direction. */
+static int cmp_groups(const struct vmtable *t, uint32_t a, uint32_t b)
+{
+    uint64_t ka = t->gkey[a], kb = t->gkey[b];
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return (ka & 0xffu) != 0 ? natural_cmp(cell_of(t, a, VMCOL_GROUP), cell_of(t, b, VMCOL_GROUP))
+                             : 0;
+}
+
 static int cmp_rows(const struct vmtable *t, uint32_t a, uint32_t b)
 {
+    if (t->grouped) {
+        int g = cmp_groups(t, a, b);
+        if (g)
+            return g;
+    }
     int c = 0;
     uint64_t ka = t->skey[a], kb = t->skey[b];
     if (ka != kb) {
@@ -639,7 +675,7 @@ enum gp_status vmtable_set_sort(struct vmtable *t, enum vmtable_column col, bool
     t->sort_col = col;
     t->desc = desc;
     for (size_t r = 0; r < t->n; r++)
-        t->skey[r] = sort_key(t, (uint32_t)r);
+        t->skey[r] = sort_key(t, (uint32_t)r, col);
     if (t->n) {
         sort_rows(t, t->perm, t->tmp, t->n);
         rebuild_view(t);
@@ -655,6 +691,34 @@ enum vmtable_column vmtable_sort_column(const struct vmtable *t)
 bool vmtable_sort_desc(const struct vmtable *t)
 {
     return t->desc;
+}
+
+void vmtable_set_grouped(struct vmtable *t, bool grouped)
+{
+    if (grouped == t->grouped)
+        return;
+    t->grouped = grouped;
+    if (t->n) {
+        sort_rows(t, t->perm, t->tmp, t->n);
+        rebuild_view(t);
+    }
+}
+
+bool vmtable_grouped(const struct vmtable *t)
+{
+    return t->grouped;
+}
+
+bool vmtable_group_starts(const struct vmtable *t, size_t view_i)
+{
+    if (!t->grouped || view_i >= t->n_view)
+        return false;
+    return view_i == 0 || cmp_groups(t, t->view[view_i - 1], t->view[view_i]) != 0;
+}
+
+size_t vmtable_group_count(const struct vmtable *t)
+{
+    return t->grouped ? t->n_groups : 0;
 }
 
 /* --- adding -------------------------------------------------------------------------------- */
@@ -673,7 +737,8 @@ static void place_batch(struct vmtable *t, size_t n_old, size_t k, bool replaced
     for (size_t i = 0; i < k; i++) {
         uint32_t r = t->batch[i];
         t->rows[r].touched = false;
-        t->skey[r] = sort_key(t, r);
+        t->skey[r] = sort_key(t, r, t->sort_col);
+        t->gkey[r] = sort_key(t, r, VMCOL_GROUP);
         t->match[r] = row_matches(t, r) ? 1 : 0;
     }
     /* tmp is scratch for the sort, then receives the merge. Each new row finds its place by
@@ -834,6 +899,7 @@ enum gp_status vmtable_refresh_end(struct vmtable *t, size_t *out_dropped, struc
         hent[w] = (struct vt_hay_entry){.off = row->hay, .row = (uint32_t)w};
         t->rows[w] = *row;
         t->skey[w] = t->skey[i];
+        t->gkey[w] = t->gkey[i];
         t->match[w] = t->match[i];
         remap[i] = (uint32_t)w++;
     }

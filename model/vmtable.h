@@ -96,4 +96,13 @@ GP_NODISCARD enum gp_status vmtable_set_sort(struct vmtable *t, enum vmtable_col
 enum vmtable_column vmtable_sort_column(const struct vmtable *t);
 bool vmtable_sort_desc(const struct vmtable *t);
 
+/* Grouping by resource group: rows of a group together, groups in ascending natural order
+ * (case-insensitive), the sort column ordering the rows inside each group. Off by default. */
+void vmtable_set_grouped(struct vmtable *t, bool grouped);
+bool vmtable_grouped(const struct vmtable *t);
+/* Whether the row at view_i is the first of its group in view (false when not grouped). */
+bool vmtable_group_starts(const struct vmtable *t, size_t view_i);
+/* Groups in view (0 when not grouped); walks the view. */
+size_t vmtable_group_count(const struct vmtable *t);
+
 #endif

@@ -256,6 +256,7 @@ int console_run(const struct console_env *env, struct gp_error *err)
     if (app_new(&ao, env->loop, &c.app, err) != GP_OK)
         goto done;
     app_set_mouse(c.app, env->eff->ui.mouse);
+    vmlist_set_grouped(app_home(c.app), env->eff->ui.group_by_rg);
     c.ops = ops_new(c.app, env->loop);
     if (!c.ops) {
         gp_error_set(err, GP_E_NOMEM, "out of memory");

@@ -238,9 +238,19 @@ static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
     if (sel)
         draw_text(w, y, 0, 1, ">", base); /* visible without colour too */
     const char *step = step_of(vl, vm);
+    /* Grouped, a group's name shows on its first row and atop the page, in the header's
+     * colour: the rows under it belong to it. */
+    bool grouped = vmtable_grouped(vl->t);
+    bool group_head = grouped && (vmtable_group_starts(vl->t, view_i) || view_i == vl->top);
     for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
         const char *text = vmtable_cell(vl->t, view_i, (enum vmtable_column)c);
         attr_t at = sel ? base : colors_attr(cell_role(vm, (enum vmtable_column)c));
+        if (c == VMCOL_GROUP && grouped) {
+            if (!group_head)
+                continue;
+            if (!sel)
+                at = colors_attr(THEME_TITLE);
+        }
         /* An operation's step takes the power and provisioning columns. */
         if (c == VMCOL_POWER && step) {
             draw_text(w, y, vl->x[c], vl->w[c] + 1 + vl->w[VMCOL_PROVISIONING], step,
@@ -280,11 +290,14 @@ static void draw_info(struct vmlist *vl, WINDOW *w)
     char right[128], left[VMTABLE_FILTER_MAX + 64];
     size_t n = vmtable_count(vl->t), shown = vmtable_visible(vl->t);
     const char *dot = tui_glyph(GLYPH_DOT);
-    char count[64];
+    char count[64], groups[48] = "";
+    size_t ng = vmtable_group_count(vl->t);
+    if (vmtable_grouped(vl->t))
+        snprintf(groups, sizeof(groups), " in %zu group%s", ng, ng == 1 ? "" : "s");
     if (vl->filter[0])
-        snprintf(count, sizeof(count), "%zu of %zu VM%s", shown, n, n == 1 ? "" : "s");
+        snprintf(count, sizeof(count), "%zu of %zu VM%s%s", shown, n, n == 1 ? "" : "s", groups);
     else
-        snprintf(count, sizeof(count), "%zu VM%s", n, n == 1 ? "" : "s");
+        snprintf(count, sizeof(count), "%zu VM%s%s", n, n == 1 ? "" : "s", groups);
     if (vl->loading) {
         char total[32];
         if (vl->expected)
@@ -520,6 +533,12 @@ static bool vmlist_key(struct screen *s, struct app *a, enum keymap_action act, 
     case ACT_SORT_REVERSE:
         sort_by(vl, a, sc, !desc);
         return true;
+    case ACT_GROUP:
+        vmlist_set_grouped(vl, !vmtable_grouped(vl->t));
+        app_flash(a, false, vmtable_grouped(vl->t) ? "Grouped by resource group"
+                                                   : "No longer grouped");
+        app_body_dirty(a);
+        return true;
     case ACT_SORT_1:
     case ACT_SORT_2:
     case ACT_SORT_3:
@@ -728,6 +747,14 @@ bool vmlist_select(struct vmlist *vl, const char *id)
     remember_selection(vl);
     vl->full = true;
     return true;
+}
+
+void vmlist_set_grouped(struct vmlist *vl, bool grouped)
+{
+    if (grouped == vmtable_grouped(vl->t))
+        return;
+    vmtable_set_grouped(vl->t, grouped);
+    resync(vl);
 }
 
 void vmlist_set_filter(struct vmlist *vl, const char *text)

@@ -45,6 +45,8 @@ const struct vm *vmlist_selected(const struct vmlist *vl);
 bool vmlist_select(struct vmlist *vl, const char *id);
 /* Sets the filter as if typed and kept. */
 void vmlist_set_filter(struct vmlist *vl, const char *text);
+/* Rows grouped by resource group (ui.group_by_resource_group, the group key) or not. */
+void vmlist_set_grouped(struct vmlist *vl, bool grouped);
 
 /* A VM with an operation running shows its step ("step 2/3: PATCH") in place of its power
  * state; NULL text clears it. At most VMLIST_MAX_STEPS at once (more are not shown). */

@@ -94,6 +94,7 @@ static const char good_config[] =
     "          token_file = \"~/.gpup-token\"; api_version = \"2026-04-01-preview\"; };\n"
     "};\n"
     "ui = { theme = \"light\"; refresh_seconds = 15; mouse = true; confirm = \"always\";\n"
+    "       group_by_resource_group = true;\n"
     "       keys = { filter = \"/\";\n"
     "                quit = [\"q\", \"<F10>\"]; }; };\n"
     "paths = { state_dir = \"/var/tmp/gpup\"; token_cache = \"~/.cache/gpup/token\"; };\n";
@@ -121,15 +122,16 @@ static void test_good_file(void **state)
     assert_string_equal(s->ui.theme, "light");
     assert_int_equal(s->ui.refresh_seconds, 15);
     assert_true(s->ui.mouse);
+    assert_true(s->ui.group_by_rg);
     assert_int_equal(s->ui.confirm, SETTINGS_CONFIRM_ALWAYS);
     assert_int_equal(s->ui.n_keys, 3);
     assert_string_equal(s->ui.keys[0].action, "filter");
     assert_string_equal(s->ui.keys[0].key, "/");
     assert_string_equal(s->ui.keys[0].file, fx->path);
-    assert_int_equal(s->ui.keys[0].line, 13);
+    assert_int_equal(s->ui.keys[0].line, 14);
     assert_string_equal(s->ui.keys[2].action, "quit");
     assert_string_equal(s->ui.keys[2].key, "<F10>");
-    assert_int_equal(s->ui.keys[2].line, 14);
+    assert_int_equal(s->ui.keys[2].line, 15);
     assert_string_equal(s->paths.state_dir, "/var/tmp/gpup");
 
     /* The effective view of the file, with an override from the environment. */

@@ -275,6 +275,16 @@ static void test_sort_size_desc(void **state)
     run_keys("sort-size-desc", "66", false);
 }
 
+/* Grouped by resource group: each group's name on its first row and atop the page, the count
+ * of groups; sorting still orders the rows inside each group; b again ungroups. */
+static void test_grouped(void **state)
+{
+    (void)state;
+    run_keys("grouped", "b", false);
+    run_keys("grouped-scrolled-power", "b4<PgDn>jj", false);
+    run_keys("grouped-off", "bb", false);
+}
+
 static void test_help(void **state)
 {
     (void)state;
@@ -868,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_home),           cmocka_unit_test(test_filter_gpu),
         cmocka_unit_test(test_filter_kept),    cmocka_unit_test(test_filter_cleared),
         cmocka_unit_test(test_sort_power),     cmocka_unit_test(test_sort_size_desc),
+        cmocka_unit_test(test_grouped),
         cmocka_unit_test(test_help),           cmocka_unit_test(test_too_small),
         cmocka_unit_test(test_resize_back),    cmocka_unit_test(test_loading),
         cmocka_unit_test(test_open_vm),        cmocka_unit_test(test_quit_with_ops),

@@ -411,6 +411,7 @@ static void test_format_masks_secrets(void **state)
         "  theme = \"dark\";  # default\n"
         "  refresh_seconds = 10;  # config file\n"
         "  mouse = false;  # default\n"
+        "  group_by_resource_group = false;  # default\n"
         "  confirm = \"disruptive\";  # default\n"
         "  keys = {\n"
         "    filter = [\"/\", \"f\"];  # /cfg/gpup:9\n"

@@ -314,6 +314,43 @@ static void test_refresh(void **state)
     vmtable_free(t);
 }
 
+/* Grouping by resource group: groups ascending (names compared as ARM does, without case),
+ * the sort column inside each, in either direction; the group starts and count follow the
+ * filter and new rows. */
+static void test_grouped(void **state)
+{
+    (void)state;
+    struct vmtable *t = five(true);
+    vmtable_set_grouped(t, true);
+    assert_true(vmtable_grouped(t));
+    assert_string_equal(names(t), "db-1 train-04 vm-10 vm-1 vm-2");
+    assert_int_equal(vmtable_group_count(t), 3);
+    bool starts[5];
+    for (size_t i = 0; i < 5; i++)
+        starts[i] = vmtable_group_starts(t, i);
+    assert_true(starts[0] && starts[1] && !starts[2] && starts[3] && !starts[4]);
+    assert_false(vmtable_group_starts(t, 5));
+    assert_int_equal(vmtable_set_sort(t, VMCOL_NAME, true), GP_OK);
+    assert_string_equal(names(t), "db-1 vm-10 train-04 vm-2 vm-1");
+    assert_int_equal(vmtable_set_filter(t, "vm-"), GP_OK);
+    assert_string_equal(names(t), "vm-10 vm-2 vm-1");
+    assert_int_equal(vmtable_group_count(t), 2);
+    assert_int_equal(vmtable_set_filter(t, ""), GP_OK);
+    struct vm vm;
+    make_vm(&vm, "zz-9", "a-rg", "node-05", "Running", 2, 4096, NULL);
+    struct gp_error err;
+    gp_error_clear(&err);
+    assert_int_equal(vmtable_add(t, &vm, 1, &err), GP_OK);
+    vm_cleanup(&vm);
+    assert_string_equal(names(t), "zz-9 db-1 vm-10 train-04 vm-2 vm-1");
+    assert_int_equal(vmtable_group_count(t), 4);
+    vmtable_set_grouped(t, false);
+    assert_string_equal(names(t), "zz-9 vm-10 vm-2 vm-1 train-04 db-1");
+    assert_int_equal(vmtable_group_count(t), 0);
+    assert_false(vmtable_group_starts(t, 0));
+    vmtable_free(t);
+}
+
 static void test_sanitized(void **state)
 {
     (void)state;
@@ -473,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_sort),    cmocka_unit_test(test_append_and_replace),
         cmocka_unit_test(test_sanitized), cmocka_unit_test(test_large),
         cmocka_unit_test(test_sort_random_names), cmocka_unit_test(test_refresh),
+        cmocka_unit_test(test_grouped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
