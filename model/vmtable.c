@@ -257,11 +257,13 @@ static void id_insert(struct vmtable *t, uint32_t row)
     id_place(t, row);
 }
 
-/* Indexes every row again, from the hashes they keep (no id is read). */
+/* Indexes every row again, from the hashes they keep (no id is read). No slots means no row
+ * was ever added (vmtable_add reserves them first). */
 static void ids_rebuild(struct vmtable *t)
 {
-    if (t->ids)
-        memset(t->ids, 0, t->ids_cap * sizeof(*t->ids));
+    if (!t->ids)
+        return;
+    memset(t->ids, 0, t->ids_cap * sizeof(*t->ids));
     for (size_t r = 0; r < t->n; r++)
         if (t->rows[r].vm.id)
             id_place(t, (uint32_t)r);

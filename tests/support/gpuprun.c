@@ -52,8 +52,10 @@ size_t gpuprun_count_lines(const char *path, const char *a, const char *b)
 struct gpuprun gpuprun(const char *dir, const char *const *env, const char *const *args)
 {
     const char *bin = getenv("GPUP_BIN");
-    if (!bin || !*bin)
-        fail_msg("GPUP_BIN is not set (make check sets it)");
+    if (!bin || !*bin) {
+        print_error("GPUP_BIN is not set (make check sets it)\n");
+        abort();
+    }
     char out_path[PATH_MAX_LEN], err_path[PATH_MAX_LEN];
     assert_true((size_t)snprintf(out_path, sizeof(out_path), "%s/out", dir) < sizeof(out_path));
     assert_true((size_t)snprintf(err_path, sizeof(err_path), "%s/err", dir) < sizeof(err_path));
