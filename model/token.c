@@ -190,6 +190,15 @@ static bool json_epoch(const cJSON *obj, const char *key, int64_t *out)
     return true;
 }
 
+/* The error for an answer without a usable expiry: absent, or not a time gpup can keep. */
+static enum gp_status expiry_error(const cJSON *root, const char *what, struct gp_error *err)
+{
+    if (cJSON_GetObjectItemCaseSensitive(root, "expires_on"))
+        return gp_error_set(err, GP_E_PARSE, "%s: expires_on is not a time up to year 9999",
+                            what);
+    return gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
+}
+
 static enum gp_status take_access_token(const cJSON *root, const char *key, const char *what,
                                         struct token *t, struct gp_error *err)
 {
@@ -273,7 +282,7 @@ enum gp_status token_parse_managed_identity(const char *body, size_t len, int64_
         else if (json_int(root, "expires_in", &v) && v > 0)
             t.expires_on = expiry_from_now(now, v);
         else
-            st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
+            st = expiry_error(root, what, err);
     }
     return token_finish(root, st, &t, out);
 }
@@ -320,7 +329,7 @@ enum gp_status token_parse_az_cli(const char *body, size_t len, struct token *ou
         else if (local && parse_local_time(local, &v))
             t.expires_on = v;
         else
-            st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
+            st = expiry_error(root, what, err);
     }
     if (st == GP_OK) {
         const char *sub = json_str(root, "subscription");
@@ -603,7 +612,7 @@ enum gp_status token_cache_from_json(const char *body, size_t len, struct token 
     else if (!at || !rt)
         st = gp_error_set(err, GP_E_PARSE, "%s: missing access_token", what);
     else if (!json_epoch(root, "expires_on", &t.expires_on))
-        st = gp_error_set(err, GP_E_PARSE, "%s: missing expires_on", what);
+        st = expiry_error(root, what, err);
     else if ((at[0] && gp_secret_set(&t.access, at, strlen(at)) != GP_OK) ||
              (rt[0] && gp_secret_set(&t.refresh, rt, strlen(rt)) != GP_OK))
         st = gp_error_set(err, GP_E_NOMEM, "%s: out of memory", what);

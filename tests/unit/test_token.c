@@ -304,12 +304,14 @@ static void test_absurd_expiries(void **state)
                          S("{\"access_token\":\"m\",\"expires_on\":\"004638230413166099\"}"),
                          1000, &t, &err),
                      GP_E_PARSE);
-    assert_string_equal(err.message, "managed identity answer: missing expires_on");
+    assert_string_equal(err.message,
+                        "managed identity answer: expires_on is not a time up to year 9999");
     assert_int_equal(token_parse_az_cli(S("{\"accessToken\":\"a\",\"tokenType\":\"Bearer\","
                                           "\"expires_on\":4638230413166099}"),
                                         &t, &err),
                      GP_E_PARSE);
-    assert_string_equal(err.message, "az account get-access-token output: missing expires_on");
+    assert_string_equal(err.message, "az account get-access-token output: expires_on is not a "
+                                     "time up to year 9999");
     assert_int_equal(token_parse_az_cli(S("{\"accessToken\":\"a\",\"tokenType\":\"Bearer\","
                                           "\"expires_on\":253402300799}"),
                                         &t, &err),
