@@ -719,9 +719,19 @@ static enum gp_status replay_line(struct journal_ops *list, const char *line, si
         st = parse_op_begin(o, id, t, &fresh);
         if (st != GP_OK)
             goto done;
-        if (list->n == JOURNAL_MAX_OPS) { /* keep the newest */
-            journal_op_cleanup(&list->ops[0]);
-            memmove(&list->ops[0], &list->ops[1], (list->n - 1) * sizeof(list->ops[0]));
+        if (list->n == JOURNAL_MAX_OPS) {
+            /* Room for the newest: the oldest operation that needs no one goes first (an
+             * unfinished or failed one is what the journal is kept for), else the oldest. */
+            size_t victim = 0;
+            for (size_t i = 0; i < list->n; i++) {
+                if (!journal_op_needs_attention(&list->ops[i])) {
+                    victim = i;
+                    break;
+                }
+            }
+            journal_op_cleanup(&list->ops[victim]);
+            memmove(&list->ops[victim], &list->ops[victim + 1],
+                    (list->n - victim - 1) * sizeof(list->ops[0]));
             list->n--;
         }
         if (!list->ops) {

@@ -48,7 +48,8 @@ const char *journal_op_state_name(enum journal_op_state s);
 /* Bounds on what is written and on what is believed when read back. */
 #define JOURNAL_LINE_MAX (64u * 1024u)   /* one record */
 #define JOURNAL_MAX_STEPS 8u             /* steps per operation */
-#define JOURNAL_MAX_OPS 4096u            /* operations kept by replay (the newest) */
+#define JOURNAL_MAX_OPS 4096u            /* operations kept by replay: the newest, and every one
+                                            needing attention before a finished one */
 #define JOURNAL_ID_MAX 48u               /* "20261125T090722Z-00001a2b-0001" */
 
 /* One step as journaled: what was sent, never a secret. The body is kept only for the GPU PATCH

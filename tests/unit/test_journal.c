@@ -478,6 +478,53 @@ static void test_find_by_prefix(void **state)
 }
 
 /* The plan rebuilt from the journal carries what the executor needs to resume. */
+/* A journal holding more operations than replay keeps: finished ones make room, never the
+ * unfinished one from long ago that still needs its operator. */
+static void test_old_unfinished_op_is_kept(void **state)
+{
+    (void)state;
+    struct plan p;
+    struct plan_step steps[3];
+    struct vm_gpu desired;
+    make_attach_plan(&p, steps, &desired);
+    size_t total = JOURNAL_MAX_OPS + 10;
+    size_t cap = total * 4096, len = 0;
+    char *all = malloc(cap);
+    assert_non_null(all);
+    for (size_t i = 0; i < total; i++) {
+        char id[JOURNAL_ID_MAX];
+        (void)snprintf(id, sizeof(id), "20261125T0900Z-%05zu", i);
+        struct journal_op op;
+        assert_int_equal(journal_op_from_plan(&op, id, &p, 10 + (int64_t)i, NULL), GP_OK);
+        char *lines[2] = {NULL, NULL};
+        assert_int_equal(journal_encode_op_begin(&op, &lines[0]), GP_OK);
+        if (i != 1) /* op 1 never ends: gpup was killed during it */
+            assert_int_equal(journal_encode_op_end(id, JOUT_DONE, 20 + (int64_t)i, &lines[1]),
+                             GP_OK);
+        for (size_t k = 0; k < 2 && lines[k]; k++) {
+            size_t n = strlen(lines[k]);
+            assert_true(len + n < cap);
+            memcpy(all + len, lines[k], n);
+            len += n;
+            free(lines[k]);
+        }
+        journal_op_cleanup(&op);
+    }
+    struct journal_ops ops;
+    assert_int_equal(journal_replay(all, len, 5000, &ops, NULL), GP_OK);
+    assert_int_equal(ops.n, JOURNAL_MAX_OPS);
+    bool amb;
+    const struct journal_op *old = journal_ops_find(&ops, "20261125T0900Z-00001", &amb);
+    assert_non_null(old);
+    assert_true(journal_op_needs_attention(old));
+    assert_null(journal_ops_find(&ops, "20261125T0900Z-00000", &amb)); /* done: made room */
+    assert_non_null(journal_ops_find(&ops, "20261125T0900Z-04105", &amb)); /* the newest */
+    assert_null(journal_ops_find(&ops, "20261125T0900Z-00010", &amb)); /* the 10th to go */
+    assert_non_null(journal_ops_find(&ops, "20261125T0900Z-00011", &amb));
+    journal_ops_cleanup(&ops);
+    free(all);
+}
+
 static void test_op_to_plan(void **state)
 {
     (void)state;
@@ -531,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_hostile_lines),
         cmocka_unit_test(test_no_secrets_written),
         cmocka_unit_test(test_find_by_prefix),
+        cmocka_unit_test(test_old_unfinished_op_is_kept),
         cmocka_unit_test(test_op_to_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
