@@ -819,6 +819,59 @@ enum gp_status journal_replay(const char *text, size_t len, int64_t now, struct 
     return GP_OK;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+enum gp_status journal_compact(const char *text, size_t len, size_t keep_finished, char **out,
+                               size_t *out_len, struct gp_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    struct journal_ops ops;
+    GP_TRY(journal_replay(text, len, 0, &ops, err));
+    /* The ids to keep, sorted for lookup: every op needing attention, the newest finished. */
+    const char **keep = malloc((ops.n ? ops.n : 1) * sizeof(*keep));
+    char *buf = malloc(len + 1);
+    if (!keep || !buf) {
+        free(keep);
+        free(buf);
+        journal_ops_cleanup(&ops);
+        return gp_error_set(err, GP_E_NOMEM, "out of memory compacting the journal");
+    }
+    size_t n_keep = 0, finished = 0;
+    for (size_t i = ops.n; i-- > 0;) {
+        bool attention = journal_op_needs_attention(&ops.ops[i]);
+        if (attention || finished < keep_finished) {
+            keep[n_keep++] = ops.ops[i].id;
+            finished += !attention;
+        }
+    }
+    qsort(keep, n_keep, sizeof(*keep), cmp_id);
+    size_t w = 0, pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        if (!nl)
+            break; /* a torn last line: not a record */
+        size_t n = (size_t)(nl - text) - pos;
+        cJSON *o = n > 0 && n <= JOURNAL_LINE_MAX ? cJSON_ParseWithLength(text + pos, n) : NULL;
+        const char *id = o ? get_str(o, "op") : NULL;
+        if (id && bsearch(&id, keep, n_keep, sizeof(*keep), cmp_id)) {
+            memcpy(buf + w, text + pos, n + 1);
+            w += n + 1;
+        }
+        cJSON_Delete(o);
+        pos += n + 1;
+    }
+    buf[w] = '\0';
+    free(keep);
+    journal_ops_cleanup(&ops);
+    *out = buf;
+    *out_len = w;
+    return GP_OK;
+}
+
 const struct journal_op *journal_ops_find(const struct journal_ops *list, const char *id,
                                           bool *out_ambiguous)
 {

@@ -146,6 +146,14 @@ void journal_ops_cleanup(struct journal_ops *list);
 GP_NODISCARD enum gp_status journal_replay(const char *text, size_t len, int64_t now,
                                            struct journal_ops *out, struct gp_error *err);
 
+/* What a journal rewrite keeps of text (len bytes): every record of the operations that need
+ * attention (unfinished, failed) and of the newest keep_finished other operations, in their
+ * order; records of other operations, lines that are no record and a torn last line go. *out
+ * is NUL-terminated, the caller frees it. Replaying it gives the same operations that need
+ * attention. GP_E_NOMEM. */
+GP_NODISCARD enum gp_status journal_compact(const char *text, size_t len, size_t keep_finished,
+                                            char **out, size_t *out_len, struct gp_error *err);
+
 /* The operation with this id (exact match), or with this unique id prefix; NULL when none.
  * *out_ambiguous (may be NULL) is set when a prefix matched several. */
 const struct journal_op *journal_ops_find(const struct journal_ops *list, const char *id,

@@ -114,6 +114,33 @@ static enum gp_status journal_path(char *out, size_t n, const char *dir, struct 
     return GP_OK;
 }
 
+/* Opens the journal at path for appending (creating it when asked) and checks it is private.
+ * Returns the descriptor, or -1 with err set. */
+static int open_private(const char *path, bool create, struct gp_error *err)
+{
+    int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+    if (fd < 0) {
+        gp_error_set(err, GP_E_IO, "cannot open journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (check_private(fd, path, err) != GP_OK) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Opens the file now at jf->path in place of jf->fd (after a rewrite replaced it). */
+static enum gp_status reopen(struct journal_file *jf, struct gp_error *err)
+{
+    int fd = open_private(jf->path, false, err);
+    if (fd < 0)
+        return GP_E_IO;
+    close(jf->fd);
+    jf->fd = fd;
+    return GP_OK;
+}
+
 enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
                                     struct gp_error *err)
 {
@@ -121,15 +148,10 @@ enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
     jf->path[0] = '\0';
     GP_TRY(journal_make_dir(dir, err));
     GP_TRY(journal_path(jf->path, sizeof(jf->path), dir, err));
-    int fd = open(jf->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open_private(jf->path, true, err);
     if (fd < 0)
-        return gp_error_set(err, GP_E_IO, "cannot open journal %s: %s", jf->path,
-                            strerror(errno));
-    enum gp_status st = check_private(fd, jf->path, err);
-    if (st != GP_OK) {
-        close(fd);
-        return st;
-    }
+        return GP_E_IO;
+    enum gp_status st = GP_OK;
     struct stat sb;
     if (fstat(fd, &sb) == 0 && sb.st_size == 0) {
         /* A new file: make its directory entry durable too. */
@@ -151,6 +173,10 @@ enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
         }
     }
     jf->fd = fd;
+    if (fstat(fd, &sb) == 0 && sb.st_size > (off_t)JOURNAL_COMPACT_AT &&
+        journal_file_compact(jf, JOURNAL_KEEP_FINISHED, NULL) != GP_OK) {
+        /* The rewrite failed: the journal stays as it was, whole and open. */
+    }
     return GP_OK;
 }
 
@@ -178,9 +204,111 @@ enum gp_status journal_file_append(struct journal_file *jf, const char *line,
         return gp_error_set(err, GP_E_IO, "journal is not open");
     if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1))
         return gp_error_set(err, GP_E_INVALID, "journal record must be one whole line");
+    for (int reopened = 0;; reopened++) {
+        journal_lock(jf->fd, LOCK_EX);
+        struct stat sb;
+        if (reopened < 3 && fstat(jf->fd, &sb) == 0 && sb.st_nlink == 0) {
+            /* Rewritten by another gpup meanwhile (journal_file_compact): the records go to
+             * the file now at the path. */
+            journal_lock(jf->fd, LOCK_UN);
+            GP_TRY(reopen(jf, err));
+            continue;
+        }
+        enum gp_status st = write_all(jf->fd, line, n, jf->path, err);
+        journal_lock(jf->fd, LOCK_UN);
+        return st;
+    }
+}
+
+/* The len bytes from start of the file behind fd into a new NUL-terminated buffer (fewer when
+ * it shrank meanwhile). */
+static enum gp_status read_from(int fd, const char *path, off_t start, size_t want, char **out,
+                                size_t *out_len, struct gp_error *err)
+{
+    char *text = malloc(want + 1);
+    if (!text) {
+        gp_error_set(err, GP_E_NOMEM, "out of memory reading the journal");
+        return GP_E_NOMEM;
+    }
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = pread(fd, text + got, want - got, start + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(text);
+            gp_error_set(err, GP_E_IO, "cannot read %s: %s", path, strerror(errno));
+            return GP_E_IO;
+        }
+        if (r == 0)
+            break; /* shrank meanwhile */
+        got += (size_t)r;
+    }
+    text[got] = '\0';
+    *out = text;
+    *out_len = got;
+    return GP_OK;
+}
+
+/* Writes text to a new file beside the journal, fsync'ed, and renames it over the journal; the
+ * directory is fsync'ed so the rename survives a crash. Under the journal's lock. */
+static enum gp_status replace_with(const struct journal_file *jf, const char *text, size_t len,
+                                   struct gp_error *err)
+{
+    char tmp[sizeof(jf->path) + 16], dir[sizeof(jf->path)];
+    int k = snprintf(tmp, sizeof(tmp), "%s.compact", jf->path);
+    if (k < 0 || (size_t)k >= sizeof(tmp))
+        return gp_error_set(err, GP_E_IO, "journal path %s is too long", jf->path);
+    (void)unlink(tmp); /* a rewrite cut short by a crash */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return gp_error_set(err, GP_E_IO, "cannot create %s: %s", tmp, strerror(errno));
+    enum gp_status st = write_all(fd, text, len, tmp, err);
+    close(fd);
+    if (st == GP_OK && rename(tmp, jf->path) != 0)
+        st = gp_error_set(err, GP_E_IO, "cannot replace %s: %s", jf->path, strerror(errno));
+    if (st != GP_OK) {
+        (void)unlink(tmp);
+        return st;
+    }
+    (void)text_copy(dir, sizeof(dir), jf->path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    int dfd = open(slash ? dir : ".", O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    return GP_OK;
+}
+
+enum gp_status journal_file_compact(struct journal_file *jf, size_t keep_finished,
+                                    struct gp_error *err)
+{
+    if (jf->fd < 0)
+        return gp_error_set(err, GP_E_IO, "journal is not open");
     journal_lock(jf->fd, LOCK_EX);
-    enum gp_status st = write_all(jf->fd, line, n, jf->path, err);
+    struct stat sb;
+    enum gp_status st = GP_OK;
+    char *text = NULL, *kept = NULL;
+    size_t len = 0, kept_len = 0;
+    if (fstat(jf->fd, &sb) != 0)
+        st = gp_error_set(err, GP_E_IO, "%s: %s", jf->path, strerror(errno));
+    else if (sb.st_nlink == 0)
+        goto unlock; /* another gpup rewrote it just now */
+    if (st == GP_OK)
+        st = read_from(jf->fd, jf->path, 0, (size_t)sb.st_size, &text, &len, err);
+    if (st == GP_OK)
+        st = journal_compact(text, len, keep_finished, &kept, &kept_len, err);
+    if (st == GP_OK)
+        st = replace_with(jf, kept, kept_len, err);
+unlock:
     journal_lock(jf->fd, LOCK_UN);
+    free(text);
+    free(kept);
+    if (st == GP_OK)
+        st = reopen(jf, err);
     return st;
 }
 
@@ -213,25 +341,10 @@ enum gp_status journal_file_read(const char *dir, char **out_text, size_t *out_l
         goto done;
     }
     off_t start = sb.st_size > (off_t)JOURNAL_FILE_MAX ? sb.st_size - (off_t)JOURNAL_FILE_MAX : 0;
-    size_t want = (size_t)(sb.st_size - start), got = 0;
-    text = malloc(want + 1);
-    if (!text) {
-        st = gp_error_set(err, GP_E_NOMEM, "out of memory reading the journal");
+    size_t got = 0;
+    st = read_from(fd, path, start, (size_t)(sb.st_size - start), &text, &got, err);
+    if (st != GP_OK)
         goto done;
-    }
-    while (got < want) {
-        ssize_t r = pread(fd, text + got, want - got, start + (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            st = gp_error_set(err, GP_E_IO, "cannot read %s: %s", path, strerror(errno));
-            goto done;
-        }
-        if (r == 0)
-            break; /* shrank meanwhile */
-        got += (size_t)r;
-    }
-    text[got] = '\0';
     if (start > 0) { /* cut the partial first line of the tail */
         char *nl = memchr(text, '\n', got);
         size_t skip = nl ? (size_t)(nl - text) + 1 : got;

@@ -16,6 +16,8 @@
 
 #define JOURNAL_FILE_NAME "journal.jsonl"
 #define JOURNAL_FILE_MAX (32u * 1024u * 1024u) /* read back at most this much (the newest) */
+#define JOURNAL_COMPACT_AT (8u * 1024u * 1024u) /* a journal past this is rewritten at open */
+#define JOURNAL_KEEP_FINISHED 1000u             /* finished operations a rewrite keeps */
 
 struct journal_file {
     int fd;          /* -1 when closed */
@@ -39,6 +41,16 @@ GP_NODISCARD enum gp_status journal_file_open(struct journal_file *jf, struct gp
 GP_NODISCARD enum gp_status journal_file_open_in(struct journal_file *jf, const char *dir,
                                                  struct gp_error *err);
 void journal_file_close(struct journal_file *jf);
+
+/* Rewrites the open journal with what journal_compact keeps (keep_finished finished operations
+ * and every one that needs attention): the new file is written beside it, fsync'ed and renamed
+ * over it under the journal's lock, so a crash leaves the old file or the new one, whole.
+ * Another gpup appending through the replaced file finds it unlinked under the lock and
+ * reopens the path before writing (journal_file_append), so no record is lost. Opening a
+ * journal larger than JOURNAL_COMPACT_AT does this with JOURNAL_KEEP_FINISHED (a failure there
+ * leaves the file as it was and is not an error of the open). GP_E_IO, GP_E_NOMEM. */
+GP_NODISCARD enum gp_status journal_file_compact(struct journal_file *jf, size_t keep_finished,
+                                                 struct gp_error *err);
 
 /* Appends one whole line (it must end with '\n') and fsyncs. GP_E_IO. */
 GP_NODISCARD enum gp_status journal_file_append(struct journal_file *jf, const char *line,
