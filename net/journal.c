@@ -207,10 +207,13 @@ enum gp_status journal_file_append(struct journal_file *jf, const char *line,
     for (int reopened = 0;; reopened++) {
         journal_lock(jf->fd, LOCK_EX);
         struct stat sb;
-        if (reopened < 3 && fstat(jf->fd, &sb) == 0 && sb.st_nlink == 0) {
-            /* Rewritten by another gpup meanwhile (journal_file_compact): the records go to
-             * the file now at the path. */
+        if (fstat(jf->fd, &sb) == 0 && sb.st_nlink == 0) {
+            /* Rewritten by another gpup meanwhile (journal_file_compact): the record goes to
+             * the file now at the path, never to the replaced one. A rewrite happens once
+             * the file is large, so this ends; a file replaced without end is an error. */
             journal_lock(jf->fd, LOCK_UN);
+            if (reopened == 1000)
+                return gp_error_set(err, GP_E_IO, "journal %s keeps being replaced", jf->path);
             GP_TRY(reopen(jf, err));
             continue;
         }
