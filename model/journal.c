@@ -833,7 +833,7 @@ enum gp_status journal_compact(const char *text, size_t len, size_t keep_finishe
     GP_TRY(journal_replay(text, len, 0, &ops, err));
     /* The ids to keep, sorted for lookup: every op needing attention, the newest finished. */
     const char **keep = malloc((ops.n ? ops.n : 1) * sizeof(*keep));
-    char *buf = malloc(len + 1);
+    char *buf = malloc(len + 2); /* + the newline a torn last record gets */
     if (!keep || !buf) {
         free(keep);
         free(buf);
@@ -851,15 +851,16 @@ enum gp_status journal_compact(const char *text, size_t len, size_t keep_finishe
     qsort(keep, n_keep, sizeof(*keep), cmp_id);
     size_t w = 0, pos = 0;
     while (pos < len) {
+        /* A last line without its newline counts as replay counts it (a whole record whose
+         * newline was cut applies): kept, it gets its newline. */
         const char *nl = memchr(text + pos, '\n', len - pos);
-        if (!nl)
-            break; /* a torn last line: not a record */
-        size_t n = (size_t)(nl - text) - pos;
+        size_t n = (nl ? (size_t)(nl - text) : len) - pos;
         cJSON *o = n > 0 && n <= JOURNAL_LINE_MAX ? cJSON_ParseWithLength(text + pos, n) : NULL;
         const char *id = o ? get_str(o, "op") : NULL;
         if (id && bsearch(&id, keep, n_keep, sizeof(*keep), cmp_id)) {
-            memcpy(buf + w, text + pos, n + 1);
-            w += n + 1;
+            memcpy(buf + w, text + pos, n);
+            w += n;
+            buf[w++] = '\n';
         }
         cJSON_Delete(o);
         pos += n + 1;

@@ -148,7 +148,8 @@ GP_NODISCARD enum gp_status journal_replay(const char *text, size_t len, int64_t
 
 /* What a journal rewrite keeps of text (len bytes): every record of the operations that need
  * attention (unfinished, failed) and of the newest keep_finished other operations, in their
- * order; records of other operations, lines that are no record and a torn last line go. *out
+ * order (a last record that lost its newline gets it back); records of other operations and
+ * lines that are no record go. *out
  * is NUL-terminated, the caller frees it. Replaying it gives the same operations that need
  * attention. GP_E_NOMEM. */
 GP_NODISCARD enum gp_status journal_compact(const char *text, size_t len, size_t keep_finished,
