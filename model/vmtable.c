@@ -424,15 +424,12 @@ static bool row_matches(const struct vmtable *t, uint32_t r)
     return find_filter(t, t->hay.p + row->hay, row->hay_len) != NULL;
 }
 
-static int cmp_groups(const struct vmtable *t, uint32_t a, uint32_t b);
-
-/* After the view changed: the groups it shows. */
+/* After the view changed: the groups it shows (none when not grouped). */
 static void count_groups(struct vmtable *t)
 {
     t->n_groups = 0;
-    if (t->grouped)
-        for (size_t i = 0; i < t->n_view; i++)
-            t->n_groups += i == 0 || cmp_groups(t, t->view[i - 1], t->view[i]) != 0;
+    for (size_t i = 0; t->grouped && i < t->n_view; i++)
+        t->n_groups += vmtable_group_starts(t, i);
 }
 
 /* view = the rows of perm that match. */

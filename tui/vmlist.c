@@ -238,8 +238,8 @@ static void draw_row(struct vmlist *vl, WINDOW *w, size_t view_i)
     if (sel)
         draw_text(w, y, 0, 1, ">", base); /* visible without colour too */
     const char *step = step_of(vl, vm);
-    /* Grouped, a group's name shows on its first row and atop the page, in the header's
-     * colour: the rows under it belong to it. */
+    /* Grouped, a group's name shows on its first row and atop the page, in the title colour:
+     * the rows under it belong to it. */
     bool grouped = vmtable_grouped(vl->t);
     bool group_head = grouped && (vmtable_group_starts(vl->t, view_i) || view_i == vl->top);
     for (int c = 0; c < VMTABLE_COLUMN_COUNT; c++) {
